@@ -1,0 +1,6 @@
+/**
+ * Express ⇄ WSGI gateway interface, in both directions.
+ *
+ * @module
+ */
+export {}

@@ -1,0 +1,6 @@
+/**
+ * Fastify ⇄ WSGI gateway interface, in both directions.
+ *
+ * @module
+ */
+export {}

@@ -1,0 +1,6 @@
+/**
+ * Koa ⇄ WSGI gateway interface, in both directions.
+ *
+ * @module
+ */
+export {}

@@ -1,0 +1,6 @@
+/**
+ * Private: reference gateway apps and the conformance suite every bridge runs.
+ *
+ * @module
+ */
+export {}

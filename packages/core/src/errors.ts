@@ -1,0 +1,198 @@
+/**
+ * Error codes raised by `@wsgi/core` and the adapters. Codes are stable API: never rename or
+ * reuse one; a retired code stays in the registry marked as retired.   [fastify lib/errors.js]
+ *
+ * Python's wsgiref raises `AssertionError`, `TypeError` and `ValueError`; here a protocol breach is
+ * a {@link WSGIError} carrying one of these codes and CPython's message text, and a wrong argument
+ * type at an API boundary is a built-in `TypeError` with `code: 'ERR_WSGI_INVALID_ARG_TYPE'`.
+ *
+ * @module
+ */
+
+/** The union of every error code. */
+export type WSGIErrorCode =
+  | 'ERR_WSGI_INVALID_ARG_TYPE'
+  | 'ERR_WSGI_HEADERS_ALREADY_SET'
+  | 'ERR_WSGI_WRITE_BEFORE_START_RESPONSE'
+  | 'ERR_WSGI_NO_START_RESPONSE'
+  | 'ERR_WSGI_INVALID_STATUS'
+  | 'ERR_WSGI_INVALID_HEADER'
+  | 'ERR_WSGI_HOP_BY_HOP_HEADER'
+  | 'ERR_WSGI_NOT_LATIN1'
+  | 'ERR_WSGI_INVALID_BODY_CHUNK'
+  | 'ERR_WSGI_INVALID_PATH'
+  | 'ERR_WSGI_VALIDATION'
+  | 'ERR_WSGI_BODY_ALREADY_READ'
+  | 'ERR_WSGI_INPUT_ERROR'
+  | 'ERR_WSGI_BODY_TOO_LARGE'
+
+/** What the registry says of one code. */
+export interface ErrorCodeInfo {
+  readonly when: string
+  readonly fix: string
+}
+
+/** Every code, with when it is raised and how to fix it. The core README's table mirrors this. */
+export const ERROR_CODES: Readonly<Record<WSGIErrorCode, ErrorCodeInfo>> = {
+  ERR_WSGI_INVALID_ARG_TYPE: {
+    when: 'an API received an argument of the wrong type or shape',
+    fix: 'pass the type the signature names (for example headers as an array of [name, value] pairs)',
+  },
+  ERR_WSGI_HEADERS_ALREADY_SET: {
+    when: 'startResponse() was called a second time without excInfo',
+    fix: 'call startResponse once; to replace an unsent response after an error, pass the error as excInfo',
+  },
+  ERR_WSGI_WRITE_BEFORE_START_RESPONSE: {
+    when: 'body bytes were written or yielded before startResponse() was called',
+    fix: 'call startResponse(status, headers) before the body yields its first chunk',
+  },
+  ERR_WSGI_NO_START_RESPONSE: {
+    when: 'the application finished without ever calling startResponse()',
+    fix: 'call startResponse(status, headers) in every code path of the application',
+  },
+  ERR_WSGI_INVALID_STATUS: {
+    when: 'a status line is not a string of a 3-digit code, a space and a reason phrase',
+    fix: "use a status such as '200 OK'",
+  },
+  ERR_WSGI_INVALID_HEADER: {
+    when: 'a header name or value is not a string, or contains control characters (CR, LF, NUL…)',
+    fix: 'strip control characters from header names and values; only HTAB is allowed in values',
+  },
+  ERR_WSGI_HOP_BY_HOP_HEADER: {
+    when: 'an application set a hop-by-hop header (Connection, Transfer-Encoding, Keep-Alive…)',
+    fix: 'leave connection management to the server; remove the header',
+  },
+  ERR_WSGI_NOT_LATIN1: {
+    when: 'a native string holds a code point above U+00FF',
+    fix: 'encode the text to bytes and map them to latin-1, or use RFC 2047/percent-encoding',
+  },
+  ERR_WSGI_INVALID_BODY_CHUNK: {
+    when: 'the response body yielded, or write() received, something that is not a Uint8Array',
+    fix: 'yield Uint8Array (or Buffer) chunks; encode strings with TextEncoder or Buffer.from',
+  },
+  ERR_WSGI_INVALID_PATH: {
+    when: 'shiftPathInfo() met a PATH_INFO that does not start with "/"',
+    fix: 'keep PATH_INFO empty or starting with "/", as PEP 3333 requires',
+  },
+  ERR_WSGI_VALIDATION: {
+    when: 'validator() found a breach of PEP 3333 by the application or the server',
+    fix: 'the message names the check (it is the message of CPython wsgiref.validate)',
+  },
+  ERR_WSGI_BODY_ALREADY_READ: {
+    when: 'wsgi.input was read after a body parser of the host framework had consumed the body',
+    fix: 'mount the gateway app before the body parser, or keep the raw body (for example express.raw / rawBody)',
+  },
+  ERR_WSGI_INPUT_ERROR: {
+    when: 'reading wsgi.input failed because the client aborted or the body stream errored',
+    fix: 'nothing to fix in the application; the client went away or sent a broken body',
+  },
+  ERR_WSGI_BODY_TOO_LARGE: {
+    when: 'a request body exceeded the limit set for the server or bridge',
+    fix: 'raise the limit option, or send a smaller body',
+  },
+}
+
+const kWSGIError: unique symbol = Symbol.for('@wsgi/core.WSGIError')
+
+/**
+ * A breach of the gateway protocol, with a stable {@link WSGIErrorCode}.
+ *
+ * `toString()` gives Node core's format, `WSGIError [ERR_WSGI_…]: message`. Identity is checked by
+ * a brand, so `instanceof` and {@link isWSGIError} work across duplicate package copies.
+ *
+ * @example
+ * ```ts
+ * throw new WSGIError('ERR_WSGI_HEADERS_ALREADY_SET', 'Headers already set!')
+ * ```
+ */
+export class WSGIError extends Error {
+  readonly code: WSGIErrorCode
+
+  constructor(code: WSGIErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+
+  override get name(): string {
+    return 'WSGIError'
+  }
+
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isWSGIError(value)
+  }
+}
+
+// The brand lives on the prototype, so every instance carries it without a per-instance field.
+Object.defineProperty(WSGIError.prototype, kWSGIError, { value: true })
+
+/**
+ * A failure found by `validator()`; the message is CPython's `wsgiref.validate` message.
+ */
+export class WSGIValidationError extends WSGIError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_WSGI_VALIDATION', message, options)
+  }
+
+  override get name(): string {
+    return 'WSGIValidationError'
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isWSGIError(value) && value.code === 'ERR_WSGI_VALIDATION'
+  }
+}
+
+/** True for any {@link WSGIError}, from this copy of the package or another. */
+export function isWSGIError(value: unknown): value is WSGIError {
+  return typeof value === 'object' && value !== null && kWSGIError in value
+}
+
+/**
+ * A `TypeError` with `code: 'ERR_WSGI_INVALID_ARG_TYPE'`, for wrong argument types at an API
+ * boundary (Python raises `TypeError`/`AssertionError` there).
+ */
+export function invalidArgType(message: string): TypeError & { code: 'ERR_WSGI_INVALID_ARG_TYPE' } {
+  return Object.assign(new TypeError(message), { code: 'ERR_WSGI_INVALID_ARG_TYPE' as const })
+}
+
+/**
+ * Normalises anything thrown into an `Error`: errors pass through unchanged, other values are
+ * wrapped so that logging always has a message and a stack.
+ */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value
+  return new Error(`Non-error thrown: ${describe(value)}`, { cause: value })
+}
+
+/**
+ * Python-like `repr()` of a value, used to name the offending value in messages
+ * (`Header name must be of type str (got 42)`).
+ */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  if (value instanceof Uint8Array) return `b'${latin1Repr(value)}'`
+  if (value === null) return 'None'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'function') return `<function ${value.name || 'anonymous'}>`
+  if (typeof value === 'symbol') return value.toString()
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`
+  const name = (value as { constructor?: { name?: string } }).constructor?.name
+  return `<${name ?? 'object'}>`
+}
+
+function latin1Repr(bytes: Uint8Array): string {
+  let out = ''
+  for (const b of bytes.subarray(0, 64)) {
+    out +=
+      b >= 0x20 && b < 0x7f && b !== 0x27 && b !== 0x5c
+        ? String.fromCharCode(b)
+        : `\\x${b.toString(16).padStart(2, '0')}`
+  }
+  return bytes.length > 64 ? `${out}...` : out
+}

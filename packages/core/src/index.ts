@@ -1,0 +1,36 @@
+/**
+ * `@wsgi/core`: WSGI (PEP 3333) for Node.js. A port of Python's `wsgiref`, one subpath per module,
+ * plus the Node bridge. Everything here is re-exported from its own subpath too.
+ *
+ * @module
+ */
+
+// errors
+export {
+  ERROR_CODES,
+  WSGIError,
+  WSGIValidationError,
+  describe,
+  invalidArgType,
+  isWSGIError,
+  toError,
+} from './errors.ts'
+export type { ErrorCodeInfo, WSGIErrorCode } from './errors.ts'
+
+// types (wsgiref.types)
+export { EXTENSION_PREFIX } from './types.ts'
+export type {
+  ErrorStream,
+  FileLike,
+  FileWrapper as FileWrapperType,
+  HeaderList,
+  HeaderTuple,
+  InputStream,
+  Middleware,
+  ResponseBody,
+  StartResponse,
+  Status,
+  WSGIApplication,
+  WSGIEnvironment,
+  WriteCallable,
+} from './types.ts'
