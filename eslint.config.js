@@ -20,6 +20,8 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
+      // isolatedDeclarations wants explicit types on exported signatures, even inferrable ones.
+      '@typescript-eslint/no-inferrable-types': 'off',
       // Node builtins always with the `node:` prefix.   [koa, Effect, srvx]
       'no-restricted-imports': [
         'error',

@@ -17,6 +17,22 @@ export {
 } from './errors.ts'
 export type { ErrorCodeInfo, WSGIErrorCode } from './errors.ts'
 
+// headers (wsgiref.headers)
+export { Headers, isHeaders } from './headers.ts'
+
+// util (wsgiref.util)
+export {
+  FileWrapper,
+  applicationURI,
+  guessScheme,
+  isHopByHop,
+  latin1ToUTF8,
+  requestURI,
+  setupTestingDefaults,
+  shiftPathInfo,
+  utf8ToLatin1,
+} from './util.ts'
+
 // types (wsgiref.types)
 export { EXTENSION_PREFIX } from './types.ts'
 export type {

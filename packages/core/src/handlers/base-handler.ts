@@ -1,0 +1,536 @@
+/**
+ * `BaseHandler`: the server side of PEP 3333 as a Template Method. Port of the `BaseHandler` class
+ * of Python's `wsgiref.handlers`, asynchronous all the way.
+ *
+ * `run(app)` drives the protocol (environ, `startResponse`, body iteration, `close()`, errors);
+ * subclasses supply the I/O hooks (`_write`, `_flush`, `getStdin`, `getStderr`, `addCgiVars`).
+ * If you are writing a new server or bridge, subclass this and override `sendHeaders` when the
+ * transport takes a status and a header list rather than raw bytes (as `node:http` does).
+ * Node-free: the fetch adapter builds on it too.
+ *
+ * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
+ * @module
+ */
+import { WSGIError, describe, invalidArgType, toError } from '../errors.ts'
+import { Headers } from '../headers.ts'
+import type {
+  ErrorStream,
+  FileWrapper as FileWrapperFn,
+  HeaderList,
+  InputStream,
+  ResponseBody,
+  StartResponse,
+  Status,
+  WSGIApplication,
+  WSGIEnvironment,
+  WriteCallable,
+} from '../types.ts'
+import { FileWrapper, guessScheme, isHopByHop } from '../util.ts'
+import { latin1ToBytes } from '../_internal/latin1.ts'
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+/**
+ * An RFC 1123 date in GMT, as HTTP headers want it.
+ *
+ * @param timestamp - seconds since the epoch (Python's `time.time()` unit); defaults to now
+ * @example
+ * ```ts
+ * formatDateTime(0) // 'Thu, 01 Jan 1970 00:00:00 GMT'
+ * ```
+ */
+export function formatDateTime(timestamp: number = Date.now() / 1000): string {
+  const d = new Date(Math.floor(timestamp) * 1000)
+  const two = (n: number): string => String(n).padStart(2, '0')
+  return (
+    `${DAYS[d.getUTCDay()] ?? ''}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()] ?? ''} ` +
+    `${String(d.getUTCFullYear()).padStart(4, '0')} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} GMT`
+  )
+}
+
+/** Status codes whose responses never carry a body (RFC 9110 §6.4.1). */
+function isNullBodyStatus(code: number): boolean {
+  return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
+}
+
+/** Error codes of Node and of the WHATWG streams that mean "the client is gone". */
+const DISCONNECT_CODES = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_STREAM_WRITE_AFTER_END',
+])
+
+// One shared wrapper factory: `wsgi.file_wrapper` must be a plain callable (PEP 3333), and a
+// closure per request would be waste.
+const makeFileWrapper: FileWrapperFn = (filelike, blockSize) => new FileWrapper(filelike, blockSize)
+
+// Both texts are CPython's (see wsgiref.handlers.BaseHandler.error_body, two spaces included).
+const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
+
+/**
+ * Manages the invocation of a gateway application: the server half of PEP 3333.
+ *
+ * Attributes are instance fields with wsgiref's defaults; override them in a subclass (or on an
+ * instance) exactly as with wsgiref's class attributes.
+ *
+ * @example
+ * ```ts
+ * class MyHandler extends BaseHandler {
+ *   protected _write(data: Uint8Array) { socket.write(data) }
+ *   protected _flush() {}
+ *   getStdin() { return input }
+ *   getStderr() { return errors }
+ *   addCgiVars() { Object.assign(this.environ!, cgiVars) }
+ * }
+ * await new MyHandler().run(app)
+ * ```
+ */
+export abstract class BaseHandler {
+  /** `wsgi.version`. */
+  wsgiVersion: readonly [1, 0] = [1, 0]
+  /** `wsgi.multithread`: the app may be entered again while a call is in flight. */
+  wsgiMultithread = true
+  /** `wsgi.multiprocess`. */
+  wsgiMultiprocess = true
+  /** `wsgi.run_once`. */
+  wsgiRunOnce = false
+  /** True: write an HTTP status line (plus Date/Server); false: a CGI `Status:` header. */
+  originServer = true
+  /** The HTTP version of the status line. */
+  httpVersion = '1.0'
+  /** The `Server:` header and default `SERVER_SOFTWARE` (origin servers only). */
+  serverSoftware: string | undefined = undefined
+  /**
+   * The base of every request environ.
+   *
+   * Divergence from wsgiref: empty by default instead of a copy of the process environment taken
+   * at import, so that server secrets never reach every request (the CGI handler reads the real
+   * CGI variables itself).
+   */
+  osEnviron: Readonly<Record<string, string>> = {}
+  /** The class behind `wsgi.file_wrapper`; `undefined` leaves the key out of the environ. */
+  wsgiFileWrapper: typeof FileWrapper | undefined = FileWrapper
+  /** The class that holds the response headers. */
+  headersClass: new (headers?: HeaderList) => Headers = Headers
+  /** How many stack frames `logException` prints; all when undefined. */
+  tracebackLimit: number | undefined = undefined
+  /** Status of the response sent when the app fails before any output. */
+  errorStatus: Status = '500 Internal Server Error'
+  /** Headers of that response (copied per use). */
+  errorHeaders: HeaderList = [['Content-Type', 'text/plain']]
+  /** Body of that response; it never holds details of the error. */
+  errorBody: Uint8Array = latin1ToBytes(ERROR_BODY)
+
+  /** The status line given to `startResponse`, once it was called. */
+  status: string | undefined = undefined
+  /** What the application returned. */
+  result: ResponseBody | undefined = undefined
+  /** True once the status and headers went to the transport (or started to). */
+  headersSent = false
+  /** The response headers, once `startResponse` was called. */
+  headers: Headers | undefined = undefined
+  /** Body bytes sent so far. */
+  bytesSent = 0
+  /** The environ of the request in flight. */
+  environ: WSGIEnvironment | undefined = undefined
+
+  #closedResult: ResponseBody | undefined = undefined
+  #handling: unknown = undefined
+  #bodyAllowed = true
+
+  /**
+   * Invoke `application` and send its response. Never rejects for an application error: that is
+   * logged and answered with a 500 (or the output is cut if headers were already sent).
+   */
+  async run(application: WSGIApplication): Promise<void> {
+    try {
+      this.setupEnviron()
+      this.result = await application(this.#env(), this.startResponse)
+      await this.finishResponse()
+    } catch (error) {
+      // A client that went away is not an application error: nothing to log or answer.
+      if (this.isClientDisconnect(error)) return
+      try {
+        await this.handleError(error)
+      } catch (again) {
+        await this.close()
+        throw again
+      }
+    }
+  }
+
+  /** Build `this.environ`: `osEnviron`, then the CGI variables, then the `wsgi.*` keys. */
+  setupEnviron(): void {
+    const env = { ...this.osEnviron } as Record<string, unknown>
+    this.environ = env as WSGIEnvironment
+    this.addCgiVars()
+    env['wsgi.input'] = this.getStdin()
+    env['wsgi.errors'] = this.getStderr()
+    env['wsgi.version'] = this.wsgiVersion
+    env['wsgi.run_once'] = this.wsgiRunOnce
+    env['wsgi.url_scheme'] = this.getScheme()
+    env['wsgi.multithread'] = this.wsgiMultithread
+    env['wsgi.multiprocess'] = this.wsgiMultiprocess
+    const wrapper = this.wsgiFileWrapper
+    if (wrapper !== undefined) {
+      env['wsgi.file_wrapper'] =
+        wrapper === FileWrapper
+          ? makeFileWrapper
+          : (((f, b) => new wrapper(f, b)) satisfies FileWrapperFn)
+    }
+    if (this.originServer && this.serverSoftware !== undefined) {
+      env['SERVER_SOFTWARE'] ??= this.serverSoftware
+    }
+  }
+
+  /**
+   * Send every chunk of `this.result`, then finish the response and `close()`.
+   *
+   * On error the body's `close()` still runs (once) before the error propagates.
+   */
+  async finishResponse(): Promise<void> {
+    try {
+      if (!this.resultIsFile() || !(await this.sendfile())) {
+        await this.#writeBody()
+        await this.finishContent()
+      }
+    } catch (error) {
+      await this.#closeResult()
+      throw error
+    }
+    await this.close()
+  }
+
+  /** `'http'` or `'https'`, from the environ's `HTTPS` variable. */
+  getScheme(): string {
+    return guessScheme(this.#env())
+  }
+
+  /** Set `Content-Length` when the body is a one-item array (PEP 3333 allows it). */
+  setContentLength(): void {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1) {
+      this.#headers().set('Content-Length', String(this.bytesSent))
+    }
+  }
+
+  /** Last changes to the headers before they are sent. Override to add or remove headers. */
+  cleanupHeaders(): void {
+    const code = this.#statusCode()
+    // Divergence from wsgiref: no Content-Length for statuses that never have a body (RFC 9110
+    // forbids it on 1xx/204, and on 304 it would have to describe the 200 the client cached).
+    if (!isNullBodyStatus(code) && !this.#headers().has('Content-Length')) {
+      this.setContentLength()
+    }
+  }
+
+  /**
+   * The `start_response()` callable given to the application. Bound: it can be passed around.
+   *
+   * @throws WSGIError `ERR_WSGI_HEADERS_ALREADY_SET` on a second call without `excInfo`;
+   *   `ERR_WSGI_INVALID_STATUS`, `ERR_WSGI_INVALID_HEADER`, `ERR_WSGI_HOP_BY_HOP_HEADER` for bad input;
+   *   rethrows `excInfo` when it is given after the headers were sent.
+   */
+  readonly startResponse: StartResponse = (status, headers, excInfo?): WriteCallable => {
+    if (excInfo !== undefined && excInfo !== null && excInfo !== false) {
+      // Divergence from wsgiref: JavaScript has no "exception being handled", so the error that
+      // was passed in is thrown again (PEP 3333 asks for exactly that).
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrow what the app caught, as is
+      if (this.headersSent) throw excInfo
+    } else if (this.headers !== undefined) {
+      throw new WSGIError('ERR_WSGI_HEADERS_ALREADY_SET', 'Headers already set!')
+    }
+    this.status = status
+    this.headers = new this.headersClass(headers)
+    checkStatus(status)
+    for (const [name, value] of headers) {
+      if (isHopByHop(name)) {
+        throw new WSGIError(
+          'ERR_WSGI_HOP_BY_HOP_HEADER',
+          `Hop-by-hop header, '${name}: ${value}', not allowed`,
+        )
+      }
+    }
+    return this.write
+  }
+
+  /**
+   * Transmit the status line and headers. Origin servers write `HTTP/x.y status` plus `Date` and
+   * `Server` when the app did not set them; CGI writes a `Status:` header.
+   */
+  async sendPreamble(): Promise<void> {
+    const headers = this.#headers()
+    let head: string
+    if (this.originServer) {
+      if (!this.clientIsModern()) return
+      head = `HTTP/${this.httpVersion} ${this.status ?? ''}\r\n`
+      if (!headers.has('Date')) head += `Date: ${formatDateTime()}\r\n`
+      if (this.serverSoftware !== undefined && !headers.has('Server')) {
+        head += `Server: ${this.serverSoftware}\r\n`
+      }
+    } else {
+      head = `Status: ${this.status ?? ''}\r\n`
+    }
+    await this._write(latin1ToBytes(head))
+  }
+
+  /**
+   * The `write()` callable returned by `startResponse`. Bound. The promise settles when the
+   * transport accepted the bytes, so awaiting it honours backpressure.
+   *
+   * @throws WSGIError `ERR_WSGI_INVALID_BODY_CHUNK` for a non-bytes argument,
+   *   `ERR_WSGI_WRITE_BEFORE_START_RESPONSE` before `startResponse`
+   */
+  readonly write = async (data: Uint8Array): Promise<void> => {
+    if (!(data instanceof Uint8Array)) {
+      throw new WSGIError(
+        'ERR_WSGI_INVALID_BODY_CHUNK',
+        `write() argument must be a bytes instance (got ${describe(data)})`,
+      )
+    }
+    if (this.status === undefined || this.status === '') {
+      throw new WSGIError('ERR_WSGI_WRITE_BEFORE_START_RESPONSE', 'write() before start_response()')
+    }
+    if (!this.headersSent) {
+      // As in wsgiref, the first chunk (even an empty one) sends the headers; an empty chunk is
+      // how a streaming app (server-sent events) gets its headers out before any data.
+      this.bytesSent = data.length
+      await this.sendHeaders()
+    } else {
+      this.bytesSent += data.length
+    }
+    if (this.#bodyAllowed && data.length > 0) {
+      await this._write(data)
+      await this._flush()
+    }
+  }
+
+  /**
+   * Override to send a `FileWrapper` result by a faster path; return true if it was sent (and
+   * then call `sendHeaders()` yourself first).
+   */
+  sendfile(): boolean | Promise<boolean> {
+    return false
+  }
+
+  /** After the last chunk: send the headers now if no chunk did (with `Content-Length: 0`). */
+  async finishContent(): Promise<void> {
+    if (this.headersSent) return
+    if (this.headers === undefined) {
+      throw new WSGIError(
+        'ERR_WSGI_NO_START_RESPONSE',
+        'The application returned without calling start_response()',
+      )
+    }
+    if (!isNullBodyStatus(this.#statusCode())) this.headers.setDefault('Content-Length', '0')
+    await this.sendHeaders()
+  }
+
+  /** Call the body's `close()` (once) and reset the per-request state. */
+  async close(): Promise<void> {
+    try {
+      await this.#closeResult()
+    } finally {
+      this.result = undefined
+      this.headers = undefined
+      this.status = undefined
+      this.environ = undefined
+      this.bytesSent = 0
+      this.headersSent = false
+    }
+  }
+
+  /** Send the status and headers: `cleanupHeaders()`, then the preamble and the header block. */
+  async sendHeaders(): Promise<void> {
+    this.cleanupHeaders()
+    this.headersSent = true
+    this.decideBody()
+    if (!this.originServer || this.clientIsModern()) {
+      await this.sendPreamble()
+      await this._write(this.#headers().toBytes())
+    }
+  }
+
+  /**
+   * Decide once the status is final whether body bytes may follow. Subclasses that override
+   * `sendHeaders` call this too.
+   *
+   * Divergence from wsgiref: HEAD responses and 1xx/204/205/304 never carry a body; the app's body
+   * is closed after the chunk that sent the headers instead of being sent.
+   */
+  protected decideBody(): void {
+    const method = this.environ?.REQUEST_METHOD
+    this.#bodyAllowed = method !== 'HEAD' && !isNullBodyStatus(this.#statusCode())
+  }
+
+  /** True when body bytes may be sent (decided when the headers went out). */
+  protected get bodyAllowed(): boolean {
+    return this.#bodyAllowed
+  }
+
+  /** True when the result is this handler's `wsgiFileWrapper` (so `sendfile()` may take it). */
+  resultIsFile(): boolean {
+    const wrapper = this.wsgiFileWrapper
+    return wrapper !== undefined && this.result instanceof wrapper
+  }
+
+  /** False for HTTP/0.9 clients, which get no status line or headers. */
+  clientIsModern(): boolean {
+    const protocol = this.environ?.SERVER_PROTOCOL ?? ''
+    return protocol.toUpperCase() !== 'HTTP/0.9'
+  }
+
+  /** Write the error and its stack (and causes) to `wsgi.errors`. */
+  logException(error: unknown): void {
+    const stderr = this.getStderr()
+    stderr.write(formatException(error, this.tracebackLimit))
+    stderr.flush()
+  }
+
+  /** Log the error, then answer with `errorOutput` if nothing was sent, else cut the output. */
+  async handleError(error: unknown): Promise<void> {
+    this.logException(error)
+    if (!this.headersSent) {
+      this.#handling = error
+      try {
+        this.result = this.errorOutput(this.#env(), this.startResponse)
+      } finally {
+        this.#handling = undefined
+      }
+      await this.finishResponse()
+    } else {
+      this.abortOutput(error)
+    }
+  }
+
+  /** The error response: `errorStatus`, `errorHeaders`, `errorBody`. Override to customise. */
+  errorOutput(_environ: WSGIEnvironment, startResponse: StartResponse): ResponseBody {
+    startResponse(this.errorStatus, [...this.errorHeaders], this.#handling ?? true)
+    return [this.errorBody]
+  }
+
+  /**
+   * Called when an error happens after the headers were sent: the response cannot be replaced,
+   * so a transport should be cut rather than ended cleanly (the client must not take a truncated
+   * body for a whole one). wsgiref has no such hook; the default does nothing.
+   */
+  protected abortOutput(_error: unknown): void {
+    // Override in a subclass that owns a connection.
+  }
+
+  /** True for errors that mean the client went away (EPIPE, ECONNRESET, destroyed streams…). */
+  protected isClientDisconnect(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code
+    return typeof code === 'string' && DISCONNECT_CODES.has(code)
+  }
+
+  /** Override in a subclass to send bytes to the client. */
+  protected abstract _write(data: Uint8Array): void | Promise<void>
+  /** Override in a subclass to push buffered bytes to the client. */
+  protected abstract _flush(): void | Promise<void>
+  /** Override in a subclass to return the `wsgi.input` of the request. */
+  abstract getStdin(): InputStream
+  /** Override in a subclass to return the `wsgi.errors` stream. */
+  abstract getStderr(): ErrorStream
+  /** Override in a subclass to add the CGI variables of the request to `this.environ`. */
+  abstract addCgiVars(): void
+
+  async #writeBody(): Promise<void> {
+    // Typed as ResponseBody, but a JavaScript app can return anything: check before iterating.
+    const returned: unknown = this.result
+    if (returned === null || typeof returned !== 'object') {
+      throw invalidArgType(
+        `The application must return an iterable of bytes (got ${describe(returned)})`,
+      )
+    }
+    const result = returned as ResponseBody
+    if (Symbol.asyncIterator in result) {
+      for await (const chunk of result) {
+        await this.write(chunk)
+        if (this.headersSent && !this.#bodyAllowed) break
+      }
+    } else {
+      for (const chunk of result) {
+        await this.write(chunk)
+        if (this.headersSent && !this.#bodyAllowed) break
+      }
+    }
+  }
+
+  async #closeResult(): Promise<void> {
+    const result = this.result
+    if (result === undefined || result === this.#closedResult) return
+    this.#closedResult = result
+    if (typeof result.close === 'function') await result.close()
+  }
+
+  #env(): WSGIEnvironment {
+    if (this.environ === undefined) {
+      throw new WSGIError('ERR_WSGI_NO_START_RESPONSE', 'No request is in progress')
+    }
+    return this.environ
+  }
+
+  #headers(): Headers {
+    if (this.headers === undefined) {
+      throw new WSGIError(
+        'ERR_WSGI_NO_START_RESPONSE',
+        'The application returned without calling start_response()',
+      )
+    }
+    return this.headers
+  }
+
+  #statusCode(): number {
+    return Number.parseInt((this.status ?? '').slice(0, 3), 10)
+  }
+}
+
+/**
+ * Check a status line as wsgiref's `start_response` does (and gh-144370's control characters).
+ *
+ * @throws WSGIError `ERR_WSGI_INVALID_STATUS`
+ */
+export function checkStatus(status: unknown): asserts status is Status {
+  if (typeof status !== 'string') {
+    throw new WSGIError(
+      'ERR_WSGI_INVALID_STATUS',
+      `Status must be of type str (got ${describe(status)})`,
+    )
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
+  if (/[\x00-\x1f\x7f]/.test(status)) {
+    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Control characters are not allowed in status')
+  }
+  if (status.length < 4) {
+    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status must be at least 4 characters')
+  }
+  if (!/^[0-9]{3}/.test(status)) {
+    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status message must begin w/3-digit code')
+  }
+  if (status[3] !== ' ') {
+    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status message must have a space after code')
+  }
+}
+
+/**
+ * The text `logException` writes: `Name [CODE]: message`, the stack frames (at most `limit`),
+ * and each `cause` in turn. Never sent to a client.
+ */
+export function formatException(error: unknown, limit?: number): string {
+  const lines: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    const err = toError(current)
+    lines.push(`${depth === 0 ? '' : 'Caused by: '}${String(err)}`)
+    const frames = (err.stack ?? '').split('\n').filter((l) => l.startsWith('    at '))
+    lines.push(...(limit === undefined ? frames : frames.slice(0, limit)))
+    current = err.cause
+  }
+  return `${lines.join('\n')}\n`
+}
