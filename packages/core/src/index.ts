@@ -17,6 +17,11 @@ export {
 } from './errors.ts'
 export type { ErrorCodeInfo, WSGIErrorCode } from './errors.ts'
 
+// validate (wsgiref.validate) and warnings
+export { validator } from './validate.ts'
+export { WARNING_CODES, WSGIWarning, emitWSGIWarning, formatWarning } from './warnings.ts'
+export type { WSGIWarningCode, WarningCodeInfo } from './warnings.ts'
+
 // headers (wsgiref.headers)
 export { Headers, isHeaders } from './headers.ts'
 
