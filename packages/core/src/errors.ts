@@ -25,6 +25,7 @@ export type WSGIErrorCode =
   | 'ERR_WSGI_BODY_ALREADY_READ'
   | 'ERR_WSGI_INPUT_ERROR'
   | 'ERR_WSGI_BODY_TOO_LARGE'
+  | 'ERR_WSGI_CHAIN_ALREADY_RUN'
 
 /** What the registry says of one code. */
 export interface ErrorCodeInfo {
@@ -89,6 +90,10 @@ export const ERROR_CODES: Readonly<Record<WSGIErrorCode, ErrorCodeInfo>> = {
   ERR_WSGI_BODY_TOO_LARGE: {
     when: 'a request body exceeded the limit set for the server or bridge',
     fix: 'raise the limit option, or send a smaller body',
+  },
+  ERR_WSGI_CHAIN_ALREADY_RUN: {
+    when: 'gateway middleware run in a host framework called its inner app (the rest of the host chain) a second time for one request',
+    fix: 'call the inner application at most once per request; the host chain (Express next()) cannot run twice',
   },
 }
 

@@ -17,6 +17,18 @@ export {
 } from './errors.ts'
 export type { ErrorCodeInfo, WSGIErrorCode } from './errors.ts'
 
+// handlers (wsgiref.handlers)
+export {
+  BaseCGIHandler,
+  BaseHandler,
+  CGIHandler,
+  IISCGIHandler,
+  SimpleHandler,
+  formatDateTime,
+  readEnviron,
+} from './handlers/index.ts'
+export type { HandlerStderr, HandlerStdin } from './handlers/index.ts'
+
 // validate (wsgiref.validate) and warnings
 export { validator } from './validate.ts'
 export { WARNING_CODES, WSGIWarning, emitWSGIWarning, formatWarning } from './warnings.ts'

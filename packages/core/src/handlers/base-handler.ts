@@ -69,6 +69,10 @@ const DISCONNECT_CODES = new Set([
 // closure per request would be waste.
 const makeFileWrapper: FileWrapperFn = (filelike, blockSize) => new FileWrapper(filelike, blockSize)
 
+function ignore(): void {
+  // A rejection handled elsewhere.
+}
+
 // Both texts are CPython's (see wsgiref.handlers.BaseHandler.error_body, two spaces included).
 const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
 
@@ -142,6 +146,8 @@ export abstract class BaseHandler {
   #closedResult: ResponseBody | undefined = undefined
   #handling: unknown = undefined
   #bodyAllowed = true
+  /** The last `write()` still in flight (or failed), which the next one waits for. */
+  #writing: Promise<void> | undefined = undefined
 
   /**
    * Invoke `application` and send its response. Never rejects for an application error: that is
@@ -155,6 +161,10 @@ export abstract class BaseHandler {
     } catch (error) {
       // A client that went away is not an application error: nothing to log or answer.
       if (this.isClientDisconnect(error)) return
+      // Let writes the app fired without awaiting land before the error is handled, and do not
+      // let their failure fail the error response too.
+      await this.#writing?.catch(ignore)
+      this.#writing = undefined
       try {
         await this.handleError(error)
       } catch (again) {
@@ -197,6 +207,8 @@ export abstract class BaseHandler {
     try {
       if (!this.resultIsFile() || !(await this.sendfile())) {
         await this.#writeBody()
+        // Writes the app fired without awaiting must land (or fail) before the response ends.
+        if (this.#writing !== undefined) await this.#writing
         await this.finishContent()
       }
     } catch (error) {
@@ -283,10 +295,27 @@ export abstract class BaseHandler {
    * The `write()` callable returned by `startResponse`. Bound. The promise settles when the
    * transport accepted the bytes, so awaiting it honours backpressure.
    *
+   * Writes go out in call order even when the app does not await them (wsgiref's `write()` is
+   * synchronous, so ported apps often don't): a write made while another is in flight waits for
+   * it, and fails if it failed. A failure the app never awaited still reaches `run()`.
+   *
    * @throws WSGIError `ERR_WSGI_INVALID_BODY_CHUNK` for a non-bytes argument,
    *   `ERR_WSGI_WRITE_BEFORE_START_RESPONSE` before `startResponse`
    */
-  readonly write = async (data: Uint8Array): Promise<void> => {
+  readonly write = (data: Uint8Array): Promise<void> => {
+    const previous = this.#writing
+    const current =
+      previous === undefined ? this.#write(data) : previous.then(() => this.#write(data))
+    this.#writing = current
+    // Also marks `current` as handled, so a write the app fired and forgot cannot crash the
+    // process with an unhandled rejection; finishResponse() and the next write see the failure.
+    current.then(() => {
+      if (this.#writing === current) this.#writing = undefined
+    }, ignore)
+    return current
+  }
+
+  async #write(data: Uint8Array): Promise<void> {
     if (!(data instanceof Uint8Array)) {
       throw new WSGIError(
         'ERR_WSGI_INVALID_BODY_CHUNK',
@@ -342,6 +371,7 @@ export abstract class BaseHandler {
       this.environ = undefined
       this.bytesSent = 0
       this.headersSent = false
+      this.#writing = undefined
     }
   }
 
