@@ -29,6 +29,10 @@ export {
 } from './handlers/index.ts'
 export type { HandlerStderr, HandlerStdin } from './handlers/index.ts'
 
+// dispatch (Werkzeug's DispatcherMiddleware, Rack's URLMap)
+export { dispatch } from './dispatch.ts'
+export type { DispatchOptions } from './dispatch.ts'
+
 // validate (wsgiref.validate) and warnings
 export { validator } from './validate.ts'
 export { WARNING_CODES, WSGIWarning, emitWSGIWarning, formatWarning } from './warnings.ts'
