@@ -26,6 +26,7 @@ export type WSGIErrorCode =
   | 'ERR_WSGI_INPUT_ERROR'
   | 'ERR_WSGI_BODY_TOO_LARGE'
   | 'ERR_WSGI_CHAIN_ALREADY_RUN'
+  | 'ERR_WSGI_TOO_MANY_REDIRECTS'
 
 /** What the registry says of one code. */
 export interface ErrorCodeInfo {
@@ -94,6 +95,10 @@ export const ERROR_CODES: Readonly<Record<WSGIErrorCode, ErrorCodeInfo>> = {
   ERR_WSGI_CHAIN_ALREADY_RUN: {
     when: 'gateway middleware run in a host framework called its inner app (the rest of the host chain) a second time for one request',
     fix: 'call the inner application at most once per request; the host chain (Express next()) cannot run twice',
+  },
+  ERR_WSGI_TOO_MANY_REDIRECTS: {
+    when: 'the test client, following redirects, met more of them than its maxRedirects option allows',
+    fix: 'look for a redirect loop in the application, or raise maxRedirects',
   },
 }
 

@@ -33,6 +33,14 @@ export type { HandlerStderr, HandlerStdin } from './handlers/index.ts'
 export { dispatch } from './dispatch.ts'
 export type { DispatchOptions } from './dispatch.ts'
 
+// Beyond wsgiref: the in-process test client and ProxyFix (node-free). The Node-only modules
+// (`/node`, `/simple-server`, `/static-files`) are reached through their subpaths, so that this
+// barrel loads in any fetch runtime.
+export { CookieJar, StreamingTestResponse, TestClient, TestResponse } from './testing.ts'
+export type { TestClientOptions, TestRequestOptions } from './testing.ts'
+export { PROXY_FIX_ORIG_KEY, proxyFix } from './proxy-fix.ts'
+export type { ProxyFixOptions, ProxyFixOriginal } from './proxy-fix.ts'
+
 // validate (wsgiref.validate) and warnings
 export { validator } from './validate.ts'
 export { WARNING_CODES, WSGIWarning, emitWSGIWarning, formatWarning } from './warnings.ts'

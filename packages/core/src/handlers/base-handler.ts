@@ -50,6 +50,14 @@ export function formatDateTime(timestamp: number = Date.now() / 1000): string {
   )
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
 /** Status codes whose responses never carry a body (RFC 9110 §6.4.1). */
 function isNullBodyStatus(code: number): boolean {
   return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
@@ -76,6 +84,12 @@ function ignore(): void {
 // Both texts are CPython's (see wsgiref.handlers.BaseHandler.error_body, two spaces included).
 const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
 
+// Shared by every instance, as wsgiref's class attributes are: building them per handler would
+// cost an allocation (and a latin-1 encoding) on every request.
+const WSGI_VERSION: readonly [1, 0] = Object.freeze([1, 0] as const)
+const ERROR_HEADERS: HeaderList = [['Content-Type', 'text/plain']]
+const ERROR_BODY_BYTES: Uint8Array = latin1ToBytes(ERROR_BODY)
+
 /**
  * Manages the invocation of a gateway application: the server half of PEP 3333.
  *
@@ -96,7 +110,7 @@ const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
  */
 export abstract class BaseHandler {
   /** `wsgi.version`. */
-  wsgiVersion: readonly [1, 0] = [1, 0]
+  wsgiVersion: readonly [1, 0] = WSGI_VERSION
   /** `wsgi.multithread`: the app may be entered again while a call is in flight. */
   wsgiMultithread = true
   /** `wsgi.multiprocess`. */
@@ -126,9 +140,9 @@ export abstract class BaseHandler {
   /** Status of the response sent when the app fails before any output. */
   errorStatus: Status = '500 Internal Server Error'
   /** Headers of that response (copied per use). */
-  errorHeaders: HeaderList = [['Content-Type', 'text/plain']]
+  errorHeaders: HeaderList = ERROR_HEADERS
   /** Body of that response; it never holds details of the error. */
-  errorBody: Uint8Array = latin1ToBytes(ERROR_BODY)
+  errorBody: Uint8Array = ERROR_BODY_BYTES
 
   /** The status line given to `startResponse`, once it was called. */
   status: string | undefined = undefined
@@ -146,6 +160,8 @@ export abstract class BaseHandler {
   #closedResult: ResponseBody | undefined = undefined
   #handling: unknown = undefined
   #bodyAllowed = true
+  /** The last error the transport (`_write`/`_flush`) raised: only such errors mean "client gone". */
+  #transportError: unknown = undefined
   /** The last `write()` still in flight (or failed), which the next one waits for. */
   #writing: Promise<void> | undefined = undefined
 
@@ -156,7 +172,10 @@ export abstract class BaseHandler {
   async run(application: WSGIApplication): Promise<void> {
     try {
       this.setupEnviron()
-      this.result = await application(this.#env(), this.startResponse)
+      const result = application(this.#env(), this.startResponse)
+      // Most apps return their body directly: awaiting only a promise saves a microtask turn on
+      // every request.
+      this.result = isThenable(result) ? await result : result
       await this.finishResponse()
     } catch (error) {
       // A client that went away is not an application error: nothing to log or answer.
@@ -288,7 +307,7 @@ export abstract class BaseHandler {
     } else {
       head = `Status: ${this.status ?? ''}\r\n`
     }
-    await this._write(latin1ToBytes(head))
+    await this.#transport(latin1ToBytes(head), false)
   }
 
   /**
@@ -334,8 +353,7 @@ export abstract class BaseHandler {
       this.bytesSent += data.length
     }
     if (this.#bodyAllowed && data.length > 0) {
-      await this._write(data)
-      await this._flush()
+      await this.#transport(data, true)
     }
   }
 
@@ -382,7 +400,7 @@ export abstract class BaseHandler {
     this.decideBody()
     if (!this.originServer || this.clientIsModern()) {
       await this.sendPreamble()
-      await this._write(this.#headers().toBytes())
+      await this.#transport(this.#headers().toBytes(), false)
     }
   }
 
@@ -453,10 +471,24 @@ export abstract class BaseHandler {
     // Override in a subclass that owns a connection.
   }
 
-  /** True for errors that mean the client went away (EPIPE, ECONNRESET, destroyed streams…). */
+  /**
+   * True for errors that mean this request's client went away: a disconnect code (EPIPE,
+   * ECONNRESET, a destroyed stream…) raised by the transport itself, or any such error once
+   * {@link clientGone} says the client left. The same codes from elsewhere (an upstream call the
+   * app made, a bridged app whose own side reset) are application errors: logged and answered.
+   */
   protected isClientDisconnect(error: unknown): boolean {
     const code = (error as { code?: unknown } | null)?.code
-    return typeof code === 'string' && DISCONNECT_CODES.has(code)
+    if (typeof code !== 'string' || !DISCONNECT_CODES.has(code)) return false
+    return error === this.#transportError || this.clientGone()
+  }
+
+  /**
+   * Override in a subclass that can tell whether its client went away (a destroyed socket, an
+   * aborted request signal). wsgiref has no such hook: there only socket errors arrive here.
+   */
+  protected clientGone(): boolean {
+    return false
   }
 
   /** Override in a subclass to send bytes to the client. */
@@ -492,6 +524,17 @@ export abstract class BaseHandler {
     }
   }
 
+  /** `_write` (and `_flush`), remembering a failure as the transport's own. */
+  async #transport(data: Uint8Array, flush: boolean): Promise<void> {
+    try {
+      await this._write(data)
+      if (flush) await this._flush()
+    } catch (error) {
+      this.#transportError = error
+      throw error
+    }
+  }
+
   async #closeResult(): Promise<void> {
     const result = this.result
     if (result === undefined || result === this.#closedResult) return
@@ -517,7 +560,13 @@ export abstract class BaseHandler {
   }
 
   #statusCode(): number {
-    return Number.parseInt((this.status ?? '').slice(0, 3), 10)
+    // Runs for every response: plain arithmetic instead of slice() + parseInt().
+    const s = this.status
+    if (s === undefined || s.length < 3) return NaN
+    const a = s.charCodeAt(0) - 48
+    const b = s.charCodeAt(1) - 48
+    const c = s.charCodeAt(2) - 48
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9 ? a * 100 + b * 10 + c : NaN
   }
 }
 

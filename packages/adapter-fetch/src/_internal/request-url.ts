@@ -1,0 +1,80 @@
+/**
+ * The URL of the fetch `Request` that `fromFetch` builds from an environ: the inverse of how
+ * `toFetch` splits a `Request` URL into `SCRIPT_NAME`, `PATH_INFO` and `QUERY_STRING`.
+ *
+ * @module
+ */
+import type { WSGIEnvironment } from '@wsgi/core/types'
+
+import { decodePrefix, escapeRaw, quoteLatin1, unquoteLatin1 } from './latin1.ts'
+
+// Divergence from wsgiref: `request_uri()` keeps only `/;=,` unescaped; RFC 3986 allows every
+// sub-delim plus `:` and `@` in a path segment, and a router that matches on the raw path (Hono
+// does) should see `/a:b` as the client most likely sent it, not `/a%3Ab`.
+const PATH_SAFE = "/:@!$&'()*+,;="
+
+function stringKey(environ: WSGIEnvironment, key: string): string {
+  const value = environ[key]
+  return typeof value === 'string' ? value : ''
+}
+
+/**
+ * `scheme://host[:port]` of the environ: `HTTP_HOST` verbatim, else `SERVER_NAME` with
+ * `SERVER_PORT` unless it is the scheme's default (as `applicationURI` does), an IPv6 literal in
+ * brackets.
+ */
+export function environOrigin(environ: WSGIEnvironment): string {
+  const scheme = stringKey(environ, 'wsgi.url_scheme') || 'http'
+  const httpHost = environ['HTTP_HOST']
+  if (httpHost !== undefined && httpHost !== '') return `${scheme}://${httpHost}`
+  let host = stringKey(environ, 'SERVER_NAME') || 'localhost'
+  if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`
+  const port = stringKey(environ, 'SERVER_PORT')
+  const defaultPort = scheme === 'https' ? '443' : '80'
+  return port === '' || port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`
+}
+
+/**
+ * The raw path the client sent, when the server kept it (`REQUEST_URI`, as uWSGI and Apache set
+ * it, or gunicorn's `RAW_URI`) and it still decodes to `SCRIPT_NAME + PATH_INFO`: reusing it
+ * keeps the client's own percent-encoding (`%2F`, `%3A` …), which decoding had flattened.
+ */
+function rawPath(environ: WSGIEnvironment, decodedPath: string): string | undefined {
+  for (const key of ['REQUEST_URI', 'RAW_URI']) {
+    const raw = environ[key]
+    if (typeof raw !== 'string' || !raw.startsWith('/')) continue
+    const q = raw.indexOf('?')
+    const path = q === -1 ? raw : raw.slice(0, q)
+    if (unquoteLatin1(path) === decodedPath) return path
+  }
+  return undefined
+}
+
+/**
+ * The absolute URL for an environ.
+ *
+ * With `stripScriptName` false it is the URL the client asked for:
+ * origin + `SCRIPT_NAME` + `PATH_INFO` + `?QUERY_STRING`. With it true the mount prefix is left
+ * out, as a router that strips it would pass the URL on.
+ *
+ * @throws RangeError when `SCRIPT_NAME`, `PATH_INFO` or `QUERY_STRING` holds a character above
+ *   U+00FF (not a PEP 3333 native string).
+ */
+export function environURL(environ: WSGIEnvironment, stripScriptName: boolean): string {
+  const scriptName = stringKey(environ, 'SCRIPT_NAME')
+  const pathInfo = stringKey(environ, 'PATH_INFO')
+  const raw = rawPath(environ, scriptName + pathInfo)
+  let path: string
+  if (raw !== undefined) {
+    // `?` cannot be in a raw path (the target was split at the first one) and `#` is always
+    // escaped; `\` is, because special URLs read it as `/`.
+    const kept = stripScriptName ? raw.slice(decodePrefix(raw, scriptName.length).consumed) : raw
+    path = escapeRaw(kept, '\\')
+  } else {
+    const prefix = stripScriptName ? '' : quoteLatin1(scriptName, PATH_SAFE)
+    path = prefix + quoteLatin1(pathInfo, PATH_SAFE)
+  }
+  if (!path.startsWith('/')) path = `/${path}`
+  const query = stringKey(environ, 'QUERY_STRING')
+  return environOrigin(environ) + path + (query === '' ? '' : `?${escapeRaw(query)}`)
+}

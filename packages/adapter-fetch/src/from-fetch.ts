@@ -1,0 +1,185 @@
+/**
+ * fetch handler → gateway application: run `app.fetch` of Hono, itty-router, a Remix or
+ * SvelteKit request handler, or a Worker's `fetch` under any gateway server.
+ *
+ * If you are writing a bridge from another `Request`/`Response` world, this file and
+ * `to-fetch.ts` show the whole mapping in both directions.
+ *
+ * @module
+ */
+import { invalidArgType, describe } from '@wsgi/core/errors'
+import type {
+  ErrorStream,
+  HeaderList,
+  ResponseBody,
+  StartResponse,
+  Status,
+  WSGIApplication,
+  WSGIEnvironment,
+} from '@wsgi/core/types'
+
+import { environRequest } from './_internal/environ-request.ts'
+import { defaultExecutionContext } from './_internal/execution-context.ts'
+import { connectionTokens, isHopByHopHeader } from './_internal/hop-by-hop.ts'
+import { StreamResponseBody, emptyBody } from './_internal/response-body.ts'
+import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
+import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
+import type { FetchRequestHandler } from './types.ts'
+
+/** Options of {@link fromFetch}. */
+export interface FromFetchOptions {
+  /**
+   * Leave `SCRIPT_NAME` (the mount prefix) out of the `Request` URL, for a handler that routes
+   * from its own root (`/users`) while it is mounted under a prefix (`/api/users`).
+   *
+   * The default keeps the full URL, the one the client asked for; a handler mounted that way
+   * must know its prefix (Hono's `basePath('/api')`).
+   *
+   * @defaultValue `false`
+   */
+  stripScriptName?: boolean
+  /**
+   * The `env` bindings handed to the handler when the environ carries none (it does when the
+   * request came through `toFetch` on Workers or Hono).
+   */
+  env?: unknown
+  /**
+   * Bytes asked of `wsgi.input` per read of the request body.
+   *
+   * @defaultValue `65536`
+   */
+  blockSize?: number
+}
+
+// fetch refuses these methods outright (https://fetch.spec.whatwg.org/#forbidden-method).
+const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+type HandlerWithContext = (
+  request: Request,
+  env: unknown,
+  ctx: unknown,
+) => Response | Promise<Response>
+
+/** Brand check rather than `instanceof`, so a Response of a polyfill or another realm passes. */
+function isResponse(value: unknown): value is Response {
+  return Object.prototype.toString.call(value) === '[object Response]'
+}
+
+/** The response headers as a PEP 3333 list: hop-by-hop dropped, each Set-Cookie on its own. */
+function responseHeaders(response: Response): HeaderList {
+  const headers = response.headers
+  const listed = connectionTokens(headers.get('connection'))
+  // `getSetCookie()` is the only API that keeps cookies apart (`get()` joins them with ", ",
+  // which breaks `Expires=Wed, 21 Oct …`); iteration is the fallback where it is missing, since
+  // the fetch spec iterates each Set-Cookie separately.
+  const hasGetSetCookie = typeof headers.getSetCookie === 'function'
+  // RFC 9110 section 8.6: no Content-Length in a 1xx or 204 response.
+  const noLength = response.status < 200 || response.status === 204
+  const list: HeaderList = []
+  for (const [name, value] of headers) {
+    if (name === 'set-cookie' && hasGetSetCookie) continue
+    if (noLength && name === 'content-length') continue
+    if (isHopByHopHeader(name, listed)) continue
+    list.push([name, value])
+  }
+  if (hasGetSetCookie)
+    for (const cookie of headers.getSetCookie()) list.push(['set-cookie', cookie])
+  return list
+}
+
+/** Answers a request that fetch cannot represent, without calling the handler. */
+function refuse(
+  environ: WSGIEnvironment,
+  startResponse: StartResponse,
+  error: unknown,
+): ResponseBody {
+  const errors: ErrorStream = environ['wsgi.errors']
+  errors.write(`fromFetch: cannot build a Request from the environ: ${String(error)}\n`)
+  errors.flush()
+  const forbidden = FORBIDDEN_METHODS.has(environ.REQUEST_METHOD.toUpperCase())
+  const status: Status = forbidden ? '501 Not Implemented' : '400 Bad Request'
+  const body = new TextEncoder().encode(status.slice(4))
+  startResponse(status, [
+    ['content-type', 'text/plain; charset=utf-8'],
+    ['content-length', String(body.length)],
+  ])
+  return [body]
+}
+
+/**
+ * Turns a fetch handler into a gateway application.
+ *
+ * Each request becomes a WHATWG `Request`: the URL is `wsgi.url_scheme://` + `HTTP_HOST` (else
+ * `SERVER_NAME[:SERVER_PORT]`) + `SCRIPT_NAME` + `PATH_INFO` + `?QUERY_STRING`, percent-encoded
+ * from PEP 3333's latin-1 strings (the server's raw `REQUEST_URI` is reused when it matches);
+ * the headers are the `HTTP_*` keys plus `CONTENT_TYPE`/`CONTENT_LENGTH` without hop-by-hop
+ * headers; the body streams from `wsgi.input` on demand; `environ['wsgits.signal']` becomes
+ * `request.signal`. The handler is called as `handler(request, env, ctx)` with the bindings and
+ * execution context of `environ['wsgits.fetch_env']` / `['wsgits.fetch_ctx']` (set by
+ * {@link toFetch}), else `options.env` and a minimal context with `waitUntil()`.
+ *
+ * The `Response` goes to `startResponse` with its status (the standard reason phrase when
+ * `statusText` is empty) and headers (hop-by-hop dropped, each `Set-Cookie` kept apart), and its
+ * body streams chunk by chunk; `close()` cancels it. HEAD and 101/204/205/304 responses get no
+ * body, and their source stream is cancelled.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { makeServer } from '@wsgi/core/simple-server'
+ * import { fromFetch } from '@wsgi/adapter-fetch'
+ *
+ * const hono = new Hono().get('/', (c) => c.text('Hello from Hono'))
+ * makeServer('', 8000, fromFetch(hono.fetch)).serveForever()
+ * ```
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `handler` is not a function; the returned
+ *   application rejects with it when the handler resolves to something that is not a `Response`.
+ *   Whatever the handler throws is thrown again (the server answers 500).
+ */
+export function fromFetch(
+  handler: FetchRequestHandler,
+  options: FromFetchOptions = {},
+): WSGIApplication {
+  if (typeof handler !== 'function') {
+    throw invalidArgType(`The fetch handler must be a function (got ${describe(handler)})`)
+  }
+  // FetchRequestHandler types its extra parameters `never` so every handler fits; the call
+  // site is where they get their values (whatever the host put in the environ).
+  const call = handler as unknown as HandlerWithContext
+  const stripScriptName = options.stripScriptName === true
+  const blockSize = options.blockSize
+
+  return async function fetchApplication(environ, startResponse) {
+    let request: Request
+    try {
+      request = environRequest(environ, { stripScriptName, blockSize })
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error
+      return refuse(environ, startResponse, error)
+    }
+    const errors = environ['wsgi.errors']
+    const env = FETCH_ENV_KEY in environ ? environ[FETCH_ENV_KEY] : options.env
+    const ctx = environ[FETCH_CTX_KEY] ?? defaultExecutionContext(errors)
+
+    const response: unknown = await call(request, env, ctx)
+    if (!isResponse(response)) {
+      throw invalidArgType(`The fetch handler must return a Response (got ${describe(response)})`)
+    }
+    if (response.type === 'error') {
+      throw new TypeError('The fetch handler returned a network error (Response.error())')
+    }
+
+    const reason = response.statusText || reasonPhrase(response.status)
+    const status: Status = `${response.status} ${reason}`
+    startResponse(status, responseHeaders(response))
+
+    const body = response.body
+    if (body === null) return emptyBody()
+    if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD' || isNullBodyStatus(response.status)) {
+      // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
+      body.cancel().catch(() => undefined)
+      return emptyBody()
+    }
+    return new StreamResponseBody(body, errors)
+  }
+}

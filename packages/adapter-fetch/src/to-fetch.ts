@@ -1,0 +1,80 @@
+/**
+ * Gateway application → fetch handler: serve a gateway app from Hono, Bun, Deno, Cloudflare
+ * Workers or any host that speaks `Request`/`Response`.
+ *
+ * @module
+ */
+import { describe, invalidArgType } from '@wsgi/core/errors'
+import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
+
+import { normalizeScriptName } from './_internal/request-environ.ts'
+import { FetchHandler } from './fetch-handler.ts'
+
+/** Options of {@link toFetch}. */
+export interface ToFetchOptions {
+  /**
+   * The mount prefix, which becomes `SCRIPT_NAME` (`'/legacy'`).
+   *
+   * The handler accepts both URLs a mounted handler can receive: the full one the client asked
+   * for (`/legacy/users`; Hono's `mount()` with `replaceRequest: false`, or a host that does not
+   * rewrite), which is split into `SCRIPT_NAME` `/legacy` and `PATH_INFO` `/users`; and one whose
+   * prefix a router already cut off (`/users`; Hono's default `mount()`), in front of which the
+   * prefix is put back. Either way `requestURI(environ)` is the URL the client asked for. A path
+   * that starts with the prefix is always read as the full URL, so prefer `replaceRequest: false`
+   * when paths below the mount can repeat the prefix (`/legacy/legacy/x`).
+   *
+   * @defaultValue `''` (the application is mounted at the root)
+   */
+  scriptName?: string
+  /** `wsgi.errors`. @defaultValue a stream over `console.error` */
+  errors?: ErrorStream
+}
+
+/**
+ * A fetch handler: `(request, env?, ctx?) => Promise<Response>`, as Hono, Workers, Bun and Deno
+ * call it.
+ */
+export type GatewayFetchHandler = (
+  request: Request,
+  env?: unknown,
+  ctx?: unknown,
+) => Promise<Response>
+
+/**
+ * Turns a gateway application into a fetch handler.
+ *
+ * The `Request` becomes the environ: method, `SCRIPT_NAME`/`PATH_INFO` (percent-decoded as
+ * PEP 3333's latin-1 strings, split at `options.scriptName`), `QUERY_STRING`, the headers as
+ * `HTTP_*` (hop-by-hop dropped), `wsgi.input` streaming from `request.body` on demand,
+ * `wsgi.input_terminated`, `request.signal` as `environ['wsgits.signal']` (fired only when the
+ * client went away early), and the runtime's `env`/`ctx` as `environ['wsgits.fetch_env']` /
+ * `['wsgits.fetch_ctx']`.
+ *
+ * The `Response` settles as soon as the application's head is known; its body is a stream that
+ * the application fills as fast as the consumer reads it. HEAD and 101/204/205/304 get a null
+ * body, and each `Set-Cookie` stays a header of its own. An application error before the head
+ * gives a 500 (logged to `wsgi.errors`, no details sent); after it, the body stream errors so the
+ * runtime cuts the response. Trailers cannot cross: fetch has none.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { toFetch } from '@wsgi/adapter-fetch'
+ *
+ * const legacy = toFetch(gatewayApp, { scriptName: '/legacy' })
+ * const app = new Hono()
+ * app.mount('/legacy', legacy, { replaceRequest: false })
+ * export default app // Bun, Deno and Workers serve `app.fetch`
+ * ```
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function.
+ */
+export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): GatewayFetchHandler {
+  if (typeof app !== 'function') {
+    throw invalidArgType(`The application must be a function (got ${describe(app)})`)
+  }
+  const scriptName = normalizeScriptName(options.scriptName)
+  const errors = options.errors
+  return function gatewayFetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> {
+    return new FetchHandler(request, { scriptName, errors, env, ctx }).respond(app)
+  }
+}

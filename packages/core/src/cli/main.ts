@@ -1,0 +1,85 @@
+/**
+ * The `wsgi` command: parses the command line and runs `serve` alone or as a cluster, turning
+ * every outcome into an exit code (0 done, 1 failure, 2 bad usage).
+ *
+ * @module
+ */
+
+import cluster from 'node:cluster'
+import { readFileSync } from 'node:fs'
+
+import { USAGE, UsageError, parseCommandLine } from './args.ts'
+import { announceListening, runPrimary } from './cluster.ts'
+import type { CLIOutput } from './output.ts'
+import { banner } from './output.ts'
+import { ListenError, serve } from './serve.ts'
+
+/** The process streams. */
+export const processOutput: CLIOutput = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+}
+
+/** The version of `@wsgi/core`, read from its package.json (two levels up from src/ and dist/). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown
+  }
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown'
+}
+
+/**
+ * Runs `wsgi <argv>` and resolves with the exit code. Serving resolves only after a stop signal
+ * and a graceful shutdown.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(process.argv.slice(2))
+ * ```
+ */
+export async function main(
+  argv: readonly string[],
+  out: CLIOutput = processOutput,
+): Promise<number> {
+  try {
+    const command = parseCommandLine(argv)
+    switch (command.kind) {
+      case 'help':
+        out.stdout(USAGE)
+        return 0
+      case 'version':
+        out.stdout(`${version()}\n`)
+        return 0
+      case 'serve': {
+        const { options } = command
+        if (options.workers !== undefined && cluster.isPrimary)
+          return await runPrimary(options, out)
+        const inCluster = cluster.isWorker
+        return await serve(
+          options,
+          {
+            multiprocess: inCluster && (options.workers ?? 1) > 1,
+            onListening: inCluster
+              ? announceListening
+              : (address) => {
+                  out.stdout(banner(address))
+                },
+            repeatSignal: inCluster ? 'ignore' : 'force',
+          },
+          out,
+        )
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.stderr(`wsgi: error: ${error.message}\nTry 'wsgi --help' for more information.\n`)
+      return 2
+    }
+    if (error instanceof ListenError) {
+      out.stderr(`wsgi: error: ${error.message}\n`)
+      return 1
+    }
+    out.stderr(`wsgi: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    return 1
+  }
+}

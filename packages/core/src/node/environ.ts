@@ -1,0 +1,385 @@
+/**
+ * `http.IncomingMessage` -> environ: the CGI variables of one Node request, computed the way
+ * Python's `wsgiref.simple_server.WSGIRequestHandler.get_environ()` computes them, plus the
+ * `wsgits.*` extension keys (client-abort signal, trailers, the native request and response).
+ *
+ * Deliberate differences from wsgiref (each marked below): no `CONTENT_TYPE` key when the
+ * request has none; request header names holding `_` are dropped; absolute-form targets are
+ * reduced to their path; `REMOTE_PORT` is added; no process environment is copied in.
+ *
+ * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.simple_server.WSGIRequestHandler.get_environ wsgiref WSGIRequestHandler.get_environ}
+ * @see {@link https://peps.python.org/pep-3333/#environ-variables PEP 3333, environ variables}
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+import type { HeaderList } from '../types.ts'
+import { unquoteLatin1 } from '../_internal/latin1.ts'
+
+/** Options of {@link addRequestEnviron}. */
+export interface RequestEnvironOptions {
+  /**
+   * The mount point of the application (`SCRIPT_NAME`), as a native (latin-1) string without a
+   * trailing slash. When the request path starts with it, it is cut off `PATH_INFO`. Default: the
+   * `SCRIPT_NAME` already in the environ, else `''`.
+   */
+  readonly scriptName?: string | undefined
+  /**
+   * `SERVER_NAME`. Default: the host name of the `Host` header, else the local address of the
+   * socket. (wsgiref takes the name the server was bound to; see `WSGIServer`.)
+   */
+  readonly serverName?: string | undefined
+}
+
+/** Environ key of the client-abort signal. */
+export const SIGNAL_KEY = 'wsgits.signal'
+/** Environ key of the trailer function. */
+export const ADD_TRAILERS_KEY = 'wsgits.add_trailers'
+/** Environ key of the native `IncomingMessage`. */
+export const NODE_REQUEST_KEY = 'wsgits.node_request'
+/** Environ key of the native `ServerResponse`. */
+export const NODE_RESPONSE_KEY = 'wsgits.node_response'
+
+/**
+ * The environ key of one request header name: `bare` (`USER_AGENT`) and `http` (`HTTP_…`); one
+ * object per `http` key, whatever the spelling of the name, so a repeat is seen by identity.
+ */
+interface HeaderKey {
+  readonly bare: string
+  readonly http: string
+  /** `bare` may already be an environ key: a CGI variable's name, or an `HTTP_*` one. */
+  readonly reserved: boolean
+}
+
+// The keys the environ may hold before the headers are read (the CGI variables wsgiref sets,
+// and those this module sets); any other key present means a custom base environ.
+const CGI_KEYS: ReadonlySet<string> = new Set([
+  'SERVER_NAME',
+  'GATEWAY_INTERFACE',
+  'SERVER_PORT',
+  'REMOTE_HOST',
+  'CONTENT_LENGTH',
+  'SCRIPT_NAME',
+  'SERVER_PROTOCOL',
+  'SERVER_SOFTWARE',
+  'REQUEST_METHOD',
+  'PATH_INFO',
+  'QUERY_STRING',
+  'REMOTE_ADDR',
+  'REMOTE_PORT',
+  'CONTENT_TYPE',
+  'HTTPS',
+])
+
+// Header names repeat across requests (Host, User-Agent, Accept…), so each name is mapped once.
+// Bounded, so that a client sending random names cannot grow it without limit.
+const KEY_CACHE = new Map<string, HeaderKey | null>()
+const KEY_BY_HTTP = new Map<string, HeaderKey>()
+const KEY_CACHE_MAX = 1024
+
+function headerKey(name: string): HeaderKey | null {
+  let key = KEY_CACHE.get(name)
+  if (key === undefined) {
+    // Divergence from wsgiref: a name holding `_` is dropped. wsgiref maps `X_Foo` and `X-Foo`
+    // both onto HTTP_X_FOO, so a client could forge a header a proxy vouches for (the Django
+    // CVE-2015-0219 class of bug; gunicorn, waitress and werkzeug drop them too).
+    if (name.includes('_')) {
+      key = null
+    } else {
+      const bare = name.replaceAll('-', '_').toUpperCase()
+      const http = `HTTP_${bare}`
+      key = KEY_BY_HTTP.get(http)
+      if (key === undefined) {
+        key = { bare, http, reserved: CGI_KEYS.has(bare) || bare.startsWith('HTTP_') }
+        KEY_BY_HTTP.set(http, key)
+      }
+    }
+    if (KEY_CACHE.size >= KEY_CACHE_MAX) {
+      KEY_CACHE.clear()
+      KEY_BY_HTTP.clear()
+    }
+    KEY_CACHE.set(name, key)
+  }
+  return key
+}
+
+/** True when `env` holds a key that is neither a CGI variable nor dotted (`wsgi.*`…). */
+export function hasCustomKeys(env: Readonly<Record<string, unknown>>): boolean {
+  for (const key in env) {
+    if (!CGI_KEYS.has(key) && !key.includes('.') && env[key] !== undefined) return true
+  }
+  return false
+}
+
+// Python's str.strip() on a latin-1 string: ASCII whitespace, the separators U+001C-U+001F,
+// U+0085 and U+00A0. llhttp already cut spaces and tabs, so this rarely has work to do.
+function isPyBlank(c: number): boolean {
+  return c <= 0x20 ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c : c === 0x85 || c === 0xa0
+}
+
+function pyStrip(s: string): string {
+  const n = s.length
+  if (n === 0 || (!isPyBlank(s.charCodeAt(0)) && !isPyBlank(s.charCodeAt(n - 1)))) return s
+  let start = 0
+  let end = n
+  while (start < end && isPyBlank(s.charCodeAt(start))) start++
+  while (end > start && isPyBlank(s.charCodeAt(end - 1))) end--
+  return s.slice(start, end)
+}
+
+/**
+ * An absolute-form target (`http://h/p?q`) reduced to origin form (`/p?q`).
+ *
+ * Divergence from wsgiref: wsgiref would put `http://h/p` into PATH_INFO; RFC 9112 §3.2.2 says a
+ * server must accept the absolute form, and what the app wants is the path.
+ */
+function originForm(url: string): string {
+  const scheme = url.indexOf('://')
+  if (scheme < 0) return url
+  let end = scheme + 3
+  while (end < url.length) {
+    const c = url.charCodeAt(end)
+    if (c === 0x2f /* / */ || c === 0x3f /* ? */ || c === 0x23 /* # */) break
+    end++
+  }
+  const rest = url.slice(end)
+  return rest.charCodeAt(0) === 0x2f ? rest : `/${rest}`
+}
+
+/** `host` of a `Host` header value (`h`, `h:80`, `[::1]:80`), without the port. */
+function hostName(host: string): string {
+  if (host.charCodeAt(0) === 0x5b /* [ */) {
+    const close = host.indexOf(']')
+    return close < 0 ? host : host.slice(0, close + 1)
+  }
+  const colon = host.indexOf(':')
+  return colon < 0 ? host : host.slice(0, colon)
+}
+
+/** `::ffff:127.0.0.1` -> `127.0.0.1`: IPv4 clients of a dual-stack socket, written as IPv4. */
+function plainAddress(address: string | undefined): string {
+  if (address === undefined) return ''
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+/**
+ * Write the CGI variables of `req` into `env`, following wsgiref's `get_environ()`.
+ *
+ * Sets `SERVER_PROTOCOL`, `REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO` (percent-decoded, bytes as
+ * latin-1), `QUERY_STRING` (raw), `REMOTE_ADDR`, `REMOTE_PORT`, `CONTENT_TYPE` (only when sent),
+ * `CONTENT_LENGTH` (`''` when absent), one `HTTP_*` key per header, and — when `env` lacks them —
+ * `SERVER_NAME`, `SERVER_PORT`, `GATEWAY_INTERFACE` `'CGI/1.1'`, `REMOTE_HOST` `''` and `HTTPS`
+ * `'on'` for TLS sockets. Keys already in `env` win over headers mapping onto them, as in
+ * wsgiref: a `Request-Method` header never overwrites `REQUEST_METHOD`.
+ *
+ * Repeated headers are joined with `,` (no space) in arrival order, values are stripped, and
+ * names holding `_` are dropped.
+ *
+ * @example
+ * ```ts
+ * const env: Record<string, unknown> = {}
+ * addRequestEnviron(env, req)
+ * env['PATH_INFO'] // '/caf\xe9' for GET /caf%E9
+ * ```
+ */
+export function addRequestEnviron(
+  env: Record<string, unknown>,
+  req: IncomingMessage,
+  options?: RequestEnvironOptions,
+): void {
+  fillRequestEnviron(env, req, options, hasCustomKeys(env))
+}
+
+/**
+ * {@link addRequestEnviron}, told whether `env` may hold keys other than CGI variables and dotted
+ * ones (`custom`); when it cannot, headers are only looked up in `env` when their key is a CGI
+ * name or an `HTTP_*` one. For servers that build the environ themselves.
+ */
+export function fillRequestEnviron(
+  env: Record<string, unknown>,
+  req: IncomingMessage,
+  options: RequestEnvironOptions | undefined,
+  custom: boolean,
+): void {
+  const socket = req.socket as IncomingMessage['socket'] | null | undefined
+  let url = req.url ?? '/'
+  if (url.charCodeAt(0) !== 0x2f /* / */ && url !== '*') url = originForm(url)
+  env['SERVER_PROTOCOL'] = `HTTP/${req.httpVersion}`
+  env['REQUEST_METHOD'] = req.method ?? 'GET'
+
+  const question = url.indexOf('?')
+  let pathInfo = unquoteLatin1(question < 0 ? url : url.slice(0, question))
+  const scriptName = options?.scriptName ?? (env['SCRIPT_NAME'] as string | undefined) ?? ''
+  if (
+    scriptName !== '' &&
+    pathInfo.startsWith(scriptName) &&
+    (pathInfo.length === scriptName.length || pathInfo.charCodeAt(scriptName.length) === 0x2f)
+  ) {
+    pathInfo = pathInfo.slice(scriptName.length)
+  }
+  env['SCRIPT_NAME'] = scriptName
+  env['PATH_INFO'] = pathInfo
+  env['QUERY_STRING'] = question < 0 ? '' : url.slice(question + 1)
+  env['REMOTE_ADDR'] = plainAddress(socket?.remoteAddress)
+  // Not in wsgiref (nor in PEP 3333), but in CGI practice (Apache, nginx, uWSGI) and cheap.
+  env['REMOTE_PORT'] = socket?.remotePort === undefined ? '' : String(socket.remotePort)
+  env['CONTENT_LENGTH'] ??= ''
+  // Present before the headers are read, so that headers mapping onto them are skipped.
+  const nameFromHost = env['SERVER_NAME'] === undefined && options?.serverName === undefined
+  env['SERVER_NAME'] ??= options?.serverName ?? ''
+  if (env['SERVER_PORT'] === undefined) {
+    env['SERVER_PORT'] = socket?.localPort === undefined ? '' : String(socket.localPort)
+  }
+  env['GATEWAY_INTERFACE'] ??= 'CGI/1.1'
+  env['REMOTE_HOST'] ??= ''
+  if ((socket as { encrypted?: boolean } | null | undefined)?.encrypted === true) {
+    env['HTTPS'] ??= 'on'
+  }
+
+  let host: string | undefined
+  // A header whose key may already be in the environ must be looked up (wsgiref skips it); for
+  // the rest, only repeats are joined, found among the keys seen so far (no environ lookups).
+  const seen: HeaderKey[] = []
+  const raw = req.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]
+    const rawValue = raw[i + 1]
+    if (name === undefined || rawValue === undefined) break
+    const key = headerKey(name)
+    if (key === null) continue
+    const value = pyStrip(rawValue)
+    const bare = key.bare
+    if (bare === 'CONTENT_TYPE') {
+      // Divergence from wsgiref: no CONTENT_TYPE key when the request has no Content-Type.
+      // wsgiref's 'text/plain' default comes from the email package, not from CGI or PEP 3333,
+      // and would tell an app a body type the client never claimed.
+      env['CONTENT_TYPE'] ??= value
+      continue
+    }
+    if (bare === 'CONTENT_LENGTH') {
+      if (env['CONTENT_LENGTH'] === '' && value !== '') env['CONTENT_LENGTH'] = value
+      continue
+    }
+    if ((key.reserved || custom) && env[bare] !== undefined) continue
+    if (bare === 'HOST') host ??= value
+    if (seen.includes(key)) {
+      env[key.http] = `${env[key.http] as string},${value}`
+    } else {
+      // A header named like an HTTP_* key seen as a CGI name (`Http-Foo` after `Foo`) was
+      // skipped above; a key from a custom environ as well.
+      if ((key.reserved || custom) && env[key.http] !== undefined) {
+        env[key.http] = `${env[key.http] as string},${value}`
+      } else {
+        env[key.http] = value
+      }
+      seen.push(key)
+    }
+  }
+
+  if (nameFromHost) {
+    env['SERVER_NAME'] =
+      host !== undefined && host !== '' ? hostName(host) : plainAddress(socket?.localAddress)
+  }
+}
+
+/**
+ * True when `req` asks for `100 Continue` before sending its body (HTTP/1.1 and an `Expect`
+ * header naming `100-continue`, as Node's server decides it).
+ */
+export function expectsContinue(env: Readonly<Record<string, unknown>>): boolean {
+  const expect = env['HTTP_EXPECT']
+  return (
+    typeof expect === 'string' &&
+    env['SERVER_PROTOCOL'] === 'HTTP/1.1' &&
+    /(?:^|\W)100-continue(?:$|\W)/i.test(expect)
+  )
+}
+
+const kSignal = Symbol('wsgits.signal')
+
+interface SignalHolder {
+  [kSignal]?: AbortSignal
+}
+
+/**
+ * An `AbortSignal` that fires when the client of `res` went away before the response ended, and
+ * only then: the response closed while not ended, or the request failed (the client aborted an
+ * upload). It never fires after a response that ended normally. One signal per response.
+ *
+ * Divergence from the native `req.signal` (Node 24+): that one fired on every completed POST in
+ * some releases (nodejs/node#63532, #64390) and, once fixed, no longer fires when the client
+ * leaves during the download (nodejs/node#64392), so it is not used.
+ */
+export function clientAbortSignal(req: IncomingMessage, res: ServerResponse): AbortSignal {
+  const holder = res as ServerResponse & SignalHolder
+  const existing = holder[kSignal]
+  if (existing !== undefined) return existing
+  const controller = new AbortController()
+  const signal = controller.signal
+  holder[kSignal] = signal
+  if (res.writableEnded) return signal
+  if (res.destroyed || req.errored !== null) {
+    controller.abort()
+    return signal
+  }
+  const onClose = (): void => {
+    req.off('error', onError)
+    if (!res.writableEnded) controller.abort()
+  }
+  const onError = (): void => {
+    if (!res.writableEnded) controller.abort()
+  }
+  res.once('close', onClose)
+  req.on('error', onError)
+  return signal
+}
+
+// The accessors of `wsgits.signal`: one shared pair, so defining the key costs no closure. The
+// signal is made on first read only (an AbortController per request would cost more than the
+// rest of the environ).
+function getSignal(this: Record<string, unknown>): AbortSignal {
+  return clientAbortSignal(
+    this[NODE_REQUEST_KEY] as IncomingMessage,
+    this[NODE_RESPONSE_KEY] as ServerResponse,
+  )
+}
+
+function setSignal(this: Record<string, unknown>, value: unknown): void {
+  // Middleware may replace the signal (for example with AbortSignal.any([...])).
+  Object.defineProperty(this, SIGNAL_KEY, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  })
+}
+
+const SIGNAL_DESCRIPTOR: PropertyDescriptor = {
+  get: getSignal,
+  set: setSignal,
+  enumerable: true,
+  configurable: true,
+}
+
+/**
+ * Add the `wsgits.*` extension keys for a Node request to `env`:
+ *
+ * | key | value |
+ * |---|---|
+ * | `wsgits.signal` | {@link clientAbortSignal}, made on first read |
+ * | `wsgits.add_trailers` | `(trailers: HeaderList) => void`: `res.addTrailers()`; trailers are sent only with a chunked response (HTTP/1.1, no `Content-Length`) |
+ * | `wsgits.node_request` | the `IncomingMessage` |
+ * | `wsgits.node_response` | the `ServerResponse` |
+ */
+export function addExtensionEnviron(
+  env: Record<string, unknown>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  env[NODE_REQUEST_KEY] = req
+  env[NODE_RESPONSE_KEY] = res
+  env[ADD_TRAILERS_KEY] = function addTrailers(trailers: HeaderList): void {
+    res.addTrailers(trailers)
+  }
+  Object.defineProperty(env, SIGNAL_KEY, SIGNAL_DESCRIPTOR)
+}

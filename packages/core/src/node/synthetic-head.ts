@@ -1,0 +1,114 @@
+/**
+ * The response head as Node renders it (`res._header`), read back for `fromNodeListener`: the
+ * status line and header lines become a gateway status and header list, without the hop-by-hop
+ * headers that must not cross into the gateway.
+ *
+ * Parsed once per response, from a string Node built itself: plain string scanning, no regular
+ * expression.
+ *
+ * @module
+ */
+
+import type { Buffer } from 'node:buffer'
+
+import type { HeaderList, Status } from '../types.ts'
+
+/** Status and headers of a response, ready for `startResponse`. */
+export interface ResponseHead {
+  readonly status: Status
+  readonly headers: HeaderList
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/** Splits `'Name: value'` lines (Node writes exactly one `': '` after the name) into tuples. */
+function parseFields(lines: string[], start: number): HeaderList {
+  const fields: HeaderList = []
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i] ?? ''
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const valueStart = line.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1
+    fields.push([line.slice(0, colon), line.slice(valueStart)])
+  }
+  return fields
+}
+
+/**
+ * Parses the head Node rendered (`res._header`) into a gateway status and header list, dropping
+ * the hop-by-hop headers (and `Trailer` unless `keepTrailer`).
+ */
+export function parseHead(header: string, keepTrailer: boolean): ResponseHead {
+  const lines = header.split('\r\n')
+  const statusLine = lines[0] ?? ''
+  // 'HTTP/1.1 200 OK': Node always writes a three-digit code after 'HTTP/1.1 '.
+  const status: Status = `${Number(statusLine.slice(9, 12))} ${statusLine.slice(13)}`
+  const fields = parseFields(lines, 1)
+  let named: Set<string> | undefined
+  for (const [name, value] of fields) {
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue
+    for (const token of value.split(',')) {
+      const lower = token.trim().toLowerCase()
+      // Node always says keep-alive or close; only other tokens name extra headers to drop.
+      if (lower !== 'close' && !HOP_BY_HOP.has(lower)) (named ??= new Set()).add(lower)
+    }
+  }
+  const headers: HeaderList = []
+  for (const field of fields) {
+    const name = field[0]
+    if (isDropped(name, keepTrailer)) continue
+    if (named?.has(name.toLowerCase()) === true) continue
+    headers.push(field)
+  }
+  return { status, headers }
+}
+
+/** True for a hop-by-hop name (and `Trailer` unless kept); lower-cases only plausible names. */
+function isDropped(name: string, keepTrailer: boolean): boolean {
+  const length = name.length
+  // te, upgrade/trailer, trailers, connection/keep-alive, transfer-encoding, or proxy-*.
+  if (length !== 2 && length !== 7 && length !== 8 && length !== 10 && length !== 17) {
+    return length > 6 && (name.charCodeAt(0) | 0x20) === 0x70 && isProxyHeader(name)
+  }
+  const lower = name.toLowerCase()
+  if (HOP_BY_HOP.has(lower)) return true
+  if (lower === 'trailer') return !keepTrailer
+  return lower.startsWith('proxy-')
+}
+
+function isProxyHeader(name: string): boolean {
+  return name.slice(0, 6).toLowerCase() === 'proxy-'
+}
+
+/** Parses a trailer section (`'Name: value\r\n'` lines) into a header list. */
+export function parseTrailers(section: string): HeaderList {
+  return parseFields(section.split('\r\n'), 0)
+}
+
+const STATUS_DIGIT = 9 // 'HTTP/1.1 '.length
+
+/** True when `chunk` is an interim 1xx response written raw (`writeContinue`, ...). */
+export function isInterimWrite(chunk: Buffer | string): boolean {
+  const c = typeof chunk === 'string' ? chunk.charCodeAt(STATUS_DIGIT) : chunk[STATUS_DIGIT]
+  return c === 0x31
+}
+
+/**
+ * True when `chunk` starts with the rendered head. Node writes the head in front of the first body
+ * write, so only an interim 1xx response written raw before it can come first; those are told
+ * apart by the status digit, and only a final 1xx head needs the full comparison.
+ */
+export function isHeadWrite(chunk: Buffer | string, header: string): boolean {
+  if (chunk.length < header.length) return false
+  if (!isInterimWrite(chunk)) return true
+  if (header.charCodeAt(STATUS_DIGIT) !== 0x31) return false
+  const text = typeof chunk === 'string' ? chunk : chunk.toString('latin1', 0, header.length)
+  return text.startsWith(header)
+}

@@ -1,0 +1,551 @@
+/**
+ * A simple HTTP server for gateway applications. Port of Python's `wsgiref.simple_server`, on
+ * `node:http`.
+ *
+ * `makeServer(host, port, app)` gives a listening {@link WSGIServer}; each request is handled by
+ * a {@link WSGIRequestHandler}, which builds the environ (`getEnviron()`), runs the app through a
+ * {@link ServerHandler} and writes one access-log line to stderr, in wsgiref's format.
+ *
+ * Differences from wsgiref, all Node's gifts: HTTP/1.1 with keep-alive, chunked request bodies,
+ * `Expect: 100-continue` answered when the app reads its input, concurrent requests, and a
+ * stricter request parser (llhttp: no bare LF line ends, no raw non-ASCII bytes in the target).
+ *
+ * @see {@link https://docs.python.org/3/library/wsgiref.html#module-wsgiref.simple_server wsgiref.simple_server}
+ * @module
+ */
+import { createServer, maxHeaderSize } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
+import { hostname } from 'node:os'
+import type { Duplex } from 'node:stream'
+
+import type { ErrorStream, StartResponse, WSGIApplication, WSGIEnvironment } from './types.ts'
+import { formatDateTime } from './handlers/base-handler.ts'
+import { TextErrorStream } from './_internal/error-stream.ts'
+import { isPlainObject, repr } from './_internal/python.ts'
+import { fillRequestEnviron, hasCustomKeys } from './node/environ.ts'
+import { NodeHandler, attachListener, serve } from './node/to-node-listener.ts'
+
+/** `WSGIServer/0.2`, the server's own version (wsgiref's `server_version`). */
+export const serverVersion = 'WSGIServer/0.2'
+/** `Node.js/<version>`, the counterpart of wsgiref's `sys_version` (`CPython/3.13.0`). */
+export const sysVersion: string = `Node.js/${process.versions.node}`
+/** The `Server` header of every response: `WSGIServer/0.2 Node.js/<version>`. */
+export const softwareVersion: string = `${serverVersion} ${sysVersion}`
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+// The access log writes one date per request; it only changes once a second.
+let logSecond = -1
+let logDate = ''
+
+/** `23/Nov/2026 18:33:54` in local time, as Python's `log_date_time_string()`. */
+function logDateTimeString(): string {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  if (second !== logSecond) {
+    const d = new Date(now)
+    const two = (n: number): string => String(n).padStart(2, '0')
+    logDate =
+      `${two(d.getDate())}/${MONTHS[d.getMonth()] ?? ''}/${String(d.getFullYear()).padStart(4, '0')} ` +
+      `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+    logSecond = second
+  }
+  return logDate
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are what gets escaped
+const CONTROL_CHARS = /[\x00-\x1f\x7f-\x9f]/g
+
+/** Python's `log_message` escaping (3.12+): control characters become `\xHH`. */
+function escapeControl(message: string): string {
+  return message.replace(
+    CONTROL_CHARS,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  )
+}
+
+// Not `{ ...source }`: V8 gives a spread copy a map that every later added key (all the HTTP_*
+// ones) turns into a slow, uncached transition — tens of microseconds per request.
+function copyInto(
+  target: Record<string, unknown>,
+  source: Readonly<Record<string, unknown>>,
+): void {
+  for (const key in source) target[key] = source[key]
+}
+
+/** What `WSGIRequestHandler#getEnviron()` returns, written into `env`. */
+function fillEnviron(handler: WSGIRequestHandler, env: Record<string, unknown>): void {
+  const base = handler.server.baseEnviron
+  copyInto(env, base)
+  env['SERVER_SOFTWARE'] = handler.serverVersion
+  fillRequestEnviron(env, handler.request, undefined, hasCustomKeys(base))
+}
+
+/**
+ * The handler that runs the app for {@link WSGIRequestHandler}: a {@link NodeHandler} with
+ * `Server: WSGIServer/0.2 Node.js/<version>` whose `close()` writes the access-log line
+ * (wsgiref's `ServerHandler`).
+ */
+export class ServerHandler extends NodeHandler {
+  /** The request handler this one reports to. */
+  readonly requestHandler: WSGIRequestHandler
+  /**
+   * The CGI variables of the request (`WSGIRequestHandler#getEnviron()`); undefined when that
+   * method is not overridden, and the environ is filled in place instead (the same keys, without
+   * a second object).
+   */
+  readonly baseEnv: Readonly<Record<string, unknown>> | undefined
+
+  constructor(
+    requestHandler: WSGIRequestHandler,
+    baseEnv: Readonly<Record<string, unknown>> | undefined,
+  ) {
+    super(requestHandler.request, requestHandler.response, {
+      serverSoftware: softwareVersion,
+      errors: requestHandler.getStderr(),
+    })
+    this.requestHandler = requestHandler
+    this.baseEnv = baseEnv
+  }
+
+  /** Copy `baseEnv` into the environ (Python's `SimpleHandler.add_cgi_vars`), then `wsgits.*`. */
+  override addCgiVars(): void {
+    const env = this.environ as Record<string, unknown>
+    if (this.baseEnv === undefined) fillEnviron(this.requestHandler, env)
+    else copyInto(env, this.baseEnv)
+    this.addExtensionVars()
+  }
+
+  /** During a shutdown, the response closes its connection. */
+  override sendHeaders(): Promise<void> {
+    if (this.requestHandler.server.shuttingDown) this.response.shouldKeepAlive = false
+    return super.sendHeaders()
+  }
+
+  /** Log the request (status code and body bytes), then reset as `BaseHandler` does. */
+  override close(): Promise<void> {
+    const status = this.status
+    try {
+      if (status !== undefined) {
+        const space = status.indexOf(' ')
+        this.requestHandler.logRequest(space < 0 ? status : status.slice(0, space), this.bytesSent)
+      }
+    } catch (error) {
+      return super.close().then(() => Promise.reject(error as Error))
+    }
+    return super.close()
+  }
+}
+
+/**
+ * Handles one HTTP request: builds the environ and runs the server's app. Port of wsgiref's
+ * `WSGIRequestHandler`; one instance per request (Node has parsed the request already).
+ */
+export class WSGIRequestHandler {
+  /** `SERVER_SOFTWARE` of the environ (without the runtime, as in wsgiref). */
+  serverVersion: string = serverVersion
+  /** The request. */
+  readonly request: IncomingMessage
+  /** The response. */
+  readonly response: ServerResponse
+  /** The server this request came to. */
+  readonly server: WSGIServer
+
+  constructor(request: IncomingMessage, response: ServerResponse, server: WSGIServer) {
+    this.request = request
+    this.response = response
+    this.server = server
+  }
+
+  /** The request line as received: `GET /path?query HTTP/1.1`. */
+  get requestline(): string {
+    const req = this.request
+    return `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`
+  }
+
+  /**
+   * The CGI environ of the request: the server's `baseEnviron`, then `SERVER_PROTOCOL`,
+   * `SERVER_SOFTWARE`, `REQUEST_METHOD`, `PATH_INFO`, `QUERY_STRING`, `REMOTE_ADDR`,
+   * `REMOTE_PORT`, `CONTENT_TYPE`, `CONTENT_LENGTH` and the `HTTP_*` keys.
+   */
+  getEnviron(): Record<string, unknown> {
+    const env: Record<string, unknown> = {}
+    fillEnviron(this, env)
+    return env
+  }
+
+  /** `wsgi.errors` and the log: the server's `stderr`. */
+  getStderr(): ErrorStream {
+    return this.server.stderr
+  }
+
+  /** Run the server's application for this request. Never rejects. */
+  handle(): Promise<void> {
+    // Unless a subclass changed getEnviron(), its keys go straight into the handler's environ.
+    const own = this.getEnviron === WSGIRequestHandler.prototype.getEnviron
+    const handler = new ServerHandler(this, own ? undefined : this.getEnviron())
+    return serve(handler, this.server.getApp() ?? noApplication)
+  }
+
+  /** The client's address, as logged (no reverse DNS, as wsgiref since 3.3). */
+  addressString(): string {
+    const address = this.request.socket.remoteAddress ?? '-'
+    return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+  }
+
+  /** One access-log line: `127.0.0.1 - - [date] "GET / HTTP/1.1" 200 4`. */
+  logRequest(code: number | string = '-', size: number | string = '-'): void {
+    this.logMessage(`"${this.requestline}" ${code} ${size}`)
+  }
+
+  /** Log an error message (wsgiref's `log_error`). */
+  logError(message: string): void {
+    this.logMessage(message)
+  }
+
+  /** Write `address - - [date] message` to stderr, control characters escaped. */
+  logMessage(message: string): void {
+    this.getStderr().write(
+      `${this.addressString()} - - [${logDateTimeString()}] ${escapeControl(message)}\n`,
+    )
+  }
+}
+
+// What runs when no application was set: a TypeError, which the handler answers with a 500.
+const noApplication: WSGIApplication = () => {
+  throw new TypeError('No application is set on this WSGIServer (call setApp(app))')
+}
+
+/** A {@link WSGIRequestHandler} class (or a subclass): what `makeServer` takes as `handlerClass`. */
+export type RequestHandlerClass = new (
+  request: IncomingMessage,
+  response: ServerResponse,
+  server: WSGIServer,
+) => WSGIRequestHandler
+
+/** Reason phrases of the errors the parser may report, by status code. */
+const CLIENT_ERRORS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+}
+
+interface ParserError extends Error {
+  code?: string
+  reason?: string
+  rawPacket?: Buffer
+}
+
+/** The first line of what the client sent, if it fits (for the log), else `''`. */
+function requestLineOf(packet: Buffer | undefined): string {
+  if (packet === undefined) return ''
+  const end = packet.indexOf(0x0a)
+  const line = packet.subarray(0, end < 0 ? Math.min(packet.length, 1025) : end)
+  if (line.length > 1024) return ''
+  return line.toString('latin1').replace(/\r$/, '')
+}
+
+/**
+ * An HTTP server for one gateway application. Port of wsgiref's `WSGIServer`, on `node:http`.
+ *
+ * Requests are served concurrently as soon as the server listens; `serveForever()` resolves once
+ * `shutdown()` completed. `stderr` receives the access log and the apps' error logs.
+ *
+ * @example
+ * ```ts
+ * const server = new WSGIServer(['127.0.0.1', 8000])
+ * server.setApp(demoApp)
+ * await server.serverBind()
+ * await server.serveForever() // until server.shutdown()
+ * ```
+ */
+export class WSGIServer {
+  /** The application (wsgiref's `application`). */
+  application: WSGIApplication | undefined = undefined
+  /** The CGI variables every request starts from (set by {@link WSGIServer.setupEnviron}). */
+  baseEnviron: Record<string, string> = {}
+  /** The host name (`SERVER_NAME`), known once bound. */
+  serverName = ''
+  /** The port (`SERVER_PORT`), known once bound; the real one when 0 was asked for. */
+  serverPort = 0
+  /** `[host, port]` as given. */
+  readonly serverAddress: readonly [host: string, port: number]
+  /** The class of the per-request handler. */
+  readonly RequestHandlerClass: RequestHandlerClass
+  /** The `node:http` server underneath. */
+  readonly httpServer: Server
+  /** Where the access log and application errors go. Default: `process.stderr`. */
+  stderr: ErrorStream = new TextErrorStream(process.stderr)
+
+  #maxHeaderSize: number
+  #closing = false
+  #closed: Promise<void> | undefined = undefined
+  #active = 0
+  #idle: (() => void) | undefined = undefined
+  #stopped: Promise<void> | undefined = undefined
+  #stop: (() => void) | undefined = undefined
+
+  constructor(
+    serverAddress: readonly [host: string, port: number],
+    RequestHandlerClass: RequestHandlerClass = WSGIRequestHandler,
+    options: ServerOptions = {},
+  ) {
+    this.serverAddress = serverAddress
+    this.RequestHandlerClass = RequestHandlerClass
+    this.httpServer = createServer(options)
+    this.#maxHeaderSize = options.maxHeaderSize ?? maxHeaderSize
+    attachListener(this.httpServer, this.#onRequest)
+    this.httpServer.on('clientError', this.#onClientError)
+  }
+
+  /** Listen on `serverAddress` (`''` = every interface), then {@link WSGIServer.setupEnviron}. */
+  async serverBind(): Promise<void> {
+    const [host, port] = this.serverAddress
+    const server = this.httpServer
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        reject(error)
+      }
+      server.once('error', onError)
+      const done = (): void => {
+        server.off('error', onError)
+        resolve()
+      }
+      if (host === '') server.listen(port, done)
+      else server.listen(port, host, done)
+    })
+    const address = server.address()
+    this.serverPort = typeof address === 'object' && address !== null ? address.port : port
+    // Divergence from wsgiref: no socket.getfqdn() (a DNS lookup); the bound host as given, or
+    // the machine's name for every interface.
+    this.serverName = host === '' || host === '0.0.0.0' || host === '::' ? hostname() : host
+    this.setupEnviron()
+  }
+
+  /** Fill `baseEnviron`, as wsgiref does after binding. */
+  setupEnviron(): void {
+    this.baseEnviron = {
+      SERVER_NAME: this.serverName,
+      GATEWAY_INTERFACE: 'CGI/1.1',
+      SERVER_PORT: String(this.serverPort),
+      REMOTE_HOST: '',
+      CONTENT_LENGTH: '',
+      SCRIPT_NAME: '',
+    }
+  }
+
+  /** True once `shutdown()` was called. */
+  get shuttingDown(): boolean {
+    return this.#closing
+  }
+
+  /** The application. */
+  getApp(): WSGIApplication | undefined {
+    return this.application
+  }
+
+  /** Set the application. */
+  setApp(application: WSGIApplication): void {
+    this.application = application
+  }
+
+  /**
+   * Serve until {@link WSGIServer.shutdown}: resolves once it completed. Listens first if
+   * {@link WSGIServer.serverBind} was not called.
+   */
+  async serveForever(): Promise<void> {
+    this.#stopped ??= new Promise<void>((resolve) => {
+      this.#stop = resolve
+    })
+    if (!this.httpServer.listening && !this.#closing) await this.serverBind()
+    await this.#stopped
+  }
+
+  /**
+   * Stop accepting connections, let the requests in flight finish (their responses say
+   * `Connection: close`), close idle keep-alive connections, and resolve when all is done.
+   */
+  async shutdown(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true
+      const server = this.httpServer
+      this.#closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve()
+        })
+      })
+      // A connection whose response ends during the shutdown goes idle; close it then.
+      const sweep = setInterval(() => {
+        server.closeIdleConnections()
+      }, 25)
+      server.closeIdleConnections()
+      void this.#closed.then(() => {
+        clearInterval(sweep)
+      })
+    }
+    await this.#closed
+    if (this.#active > 0) {
+      await new Promise<void>((resolve) => {
+        this.#idle = resolve
+      })
+    }
+    this.#stop?.()
+  }
+
+  /** `await using server = await makeServer(…)` shuts it down at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown()
+  }
+
+  /**
+   * Answer a request Node's parser rejected: a short `HTTP/1.1 4xx` with `Connection: close`
+   * (414 for a request line over `maxHeaderSize`, 431 for headers over it, 400 otherwise), and
+   * log it as wsgiref's `send_error` does. Override to change the answer.
+   */
+  handleClientError(error: Error, socket: Duplex): void {
+    const err = error as ParserError
+    const remote = (socket as Duplex & { remoteAddress?: string }).remoteAddress
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })
+      ._httpMessage
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+      socket.destroy()
+      return
+    }
+    let code = 400
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      code = this.#requestLineTooLong(err.rawPacket) ? 414 : 431
+    } else if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+      code = 413
+    } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      code = 408
+    }
+    const reason = CLIENT_ERRORS[code] ?? 'Bad Request'
+    const body = `${code} ${reason}\n`
+    socket.end(
+      `HTTP/1.1 ${code} ${reason}\r\nDate: ${formatDateTime()}\r\nServer: ${softwareVersion}\r\n` +
+        `Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body}`,
+    )
+    // Whatever the client still sends is read and dropped, so that closing does not reset the
+    // connection before it read the answer; a client that never stops is cut after a while.
+    socket.resume()
+    setTimeout(() => socket.destroy(), 2000).unref()
+    const address = remote?.startsWith('::ffff:') === true ? remote.slice(7) : (remote ?? '-')
+    const line = code === 414 ? '' : requestLineOf(err.rawPacket)
+    const detail = err.reason !== undefined ? ` (${err.reason})` : ''
+    const prefix = `${address} - - [${logDateTimeString()}] `
+    this.stderr.write(`${prefix}${escapeControl(`code ${code}, message ${reason}${detail}`)}\n`)
+    this.stderr.write(`${prefix}${escapeControl(`"${line}" ${code} -`)}\n`)
+  }
+
+  // Node counts the request line into maxHeaderSize. When the packet that overflowed starts
+  // with a request line (`METHOD SP`) whose end lies beyond the limit, the target was too long:
+  // 414, as wsgiref answers a request line over 65536 bytes.
+  #requestLineTooLong(packet: Buffer | undefined): boolean {
+    if (packet === undefined) return false
+    let i = 0
+    while (i < packet.length && i < 32 && (packet[i] ?? 0) >= 0x41 && (packet[i] ?? 0) <= 0x5a) i++
+    if (i === 0 || packet[i] !== 0x20) return false
+    const limit = this.#maxHeaderSize
+    const lineEnd = packet.indexOf(0x0a)
+    return lineEnd < 0 || lineEnd >= limit
+  }
+
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#active++
+    const handler = new this.RequestHandlerClass(req, res, this)
+    handler.handle().then(this.#finished, this.#finished)
+  }
+
+  readonly #finished = (): void => {
+    this.#active--
+    if (this.#active === 0 && this.#idle !== undefined) {
+      this.#idle()
+      this.#idle = undefined
+    }
+  }
+
+  readonly #onClientError = (error: Error, socket: Duplex): void => {
+    this.handleClientError(error, socket)
+  }
+}
+
+/** A {@link WSGIServer} class (or a subclass): what `makeServer` takes as `serverClass`. */
+export type WSGIServerClass = new (
+  serverAddress: readonly [host: string, port: number],
+  RequestHandlerClass?: RequestHandlerClass,
+  options?: ServerOptions,
+) => WSGIServer
+
+/** Options of {@link makeServer}. */
+export interface MakeServerOptions {
+  /** The server class. Default {@link WSGIServer}. */
+  readonly serverClass?: WSGIServerClass | undefined
+  /** The per-request handler class. Default {@link WSGIRequestHandler}. */
+  readonly handlerClass?: RequestHandlerClass | undefined
+  /** Options for `http.createServer()` (`maxHeaderSize`, `keepAliveTimeout`, …). */
+  readonly serverOptions?: ServerOptions | undefined
+}
+
+/**
+ * Create a server for `app` on `host`:`port`, listening when the promise resolves (so port 0
+ * gives a free port, read back as `server.serverPort`). `host` `''` means every interface.
+ *
+ * @example
+ * ```ts
+ * const server = await makeServer('', 8000, demoApp)
+ * console.log(`Serving HTTP on port ${server.serverPort} ...`)
+ * await server.serveForever()
+ * ```
+ */
+export async function makeServer(
+  host: string,
+  port: number,
+  app: WSGIApplication,
+  options: MakeServerOptions = {},
+): Promise<WSGIServer> {
+  const ServerClass = options.serverClass ?? WSGIServer
+  const server = new ServerClass(
+    [host, port],
+    options.handlerClass ?? WSGIRequestHandler,
+    options.serverOptions ?? {},
+  )
+  await server.serverBind()
+  server.setApp(app)
+  return server
+}
+
+// Python's repr() for what an environ holds: True/False/None, tuples for frozen arrays.
+function pyRepr(value: unknown): string {
+  if (value === true) return 'True'
+  if (value === false) return 'False'
+  if (value === null || value === undefined) return 'None'
+  if (Array.isArray(value) && Object.isFrozen(value)) {
+    const items = value.map(pyRepr)
+    return items.length === 1 ? `(${items[0] ?? ''},)` : `(${items.join(', ')})`
+  }
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`
+  if (isPlainObject(value)) {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${repr(k)}: ${pyRepr(v)}`)
+      .join(', ')}}`
+  }
+  return repr(value)
+}
+
+/**
+ * The demo application: `Hello world!`, a blank line, then `key = repr(value)` for every environ
+ * key in sorted order, as UTF-8 text. Port of wsgiref's `demo_app`.
+ *
+ * Values print as Python would print them: strings quoted and escaped, `True`/`False`/`None`,
+ * `(1, 0)` for `wsgi.version`, and objects as `<ClassName>`.
+ */
+export function demoApp(environ: WSGIEnvironment, startResponse: StartResponse): Uint8Array[] {
+  let text = 'Hello world!\n\n'
+  const env = environ as Record<string, unknown>
+  for (const key of Object.keys(env).sort()) text += `${key} = ${pyRepr(env[key])}\n`
+  startResponse('200 OK', [['Content-Type', 'text/plain; charset=utf-8']])
+  return [new TextEncoder().encode(text)]
+}
