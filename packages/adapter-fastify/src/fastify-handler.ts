@@ -1,0 +1,390 @@
+/**
+ * `FastifyHandler`: the `BaseHandler` that answers a Fastify request with a gateway application
+ * *through* Fastify's reply. The status and headers go to `reply.code()`/`reply.header()`, and the
+ * body to `reply.send(stream)`, so that `onSend` hooks (compression, cookies, helmet), the logger
+ * and the error handler all run as for a native route.
+ *
+ * It extends core's `NodeHandler`, which supplies the environ, `wsgi.input` with
+ * `100-continue` and input limits, and the client-abort signal; only the output side differs.
+ *
+ * @module
+ */
+import { validateHeaderName, validateHeaderValue } from 'node:http'
+import type { Readable } from 'node:stream'
+
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+import { WSGIError, toError } from '@wsgi/core/errors'
+import { BaseHandler } from '@wsgi/core/handlers'
+import { NodeHandler, addRequestEnviron } from '@wsgi/core/node'
+import type { NodeHandlerOptions } from '@wsgi/core/node'
+import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
+
+import { compileMount, inheritEnviron, parentEnvironOf, splitMount } from './_internal/environ.ts'
+import type { Mount, ParentEnviron } from './_internal/environ.ts'
+import { GatewayBody } from './_internal/gateway-body.ts'
+import { LogErrorStream } from './_internal/log-errors.ts'
+import { setReplyHead } from './_internal/reply-head.ts'
+import { ConsumedInput, StreamInput, hasBody } from './_internal/stream-input.ts'
+
+/**
+ * Options of {@link FastifyHandler}: those of core's `NodeHandler`, without `onError` (errors go
+ * to Fastify's error handler). `scriptName` is the mount prefix, a Fastify prefix pattern such as
+ * `'/legacy'` or `'/tenants/:id'`: SCRIPT_NAME is the part of the request path it matches.
+ */
+export interface FastifyHandlerOptions extends Omit<NodeHandlerOptions, 'onError'> {
+  /**
+   * Hand the app's own error to Fastify's error handler when it fails before its response.
+   * Default `false`: the handler gets a generic `500` error (wsgiref's message) whose `cause` is
+   * the app's error, because Fastify's default handler sends `error.message` to the client, and a
+   * gateway app's error must not reach it (PEP 3333 servers answer a bare 500). Fastify's logger
+   * prints the cause.
+   */
+  readonly exposeErrors?: boolean | undefined
+}
+
+/**
+ * What the handler gives Fastify to send: a stream, a whole body, or nothing (HEAD, 204, 304,
+ * an empty body).
+ */
+export type GatewayPayload = Readable | Uint8Array | null
+
+/** Environ key of the Fastify request a gateway app runs for (`toFastify`, `toFastifyMiddleware`). */
+export const FASTIFY_REQUEST_KEY = 'wsgits.fastify_request' as const
+/** Environ key of the Fastify reply a gateway app answers through. */
+export const FASTIFY_REPLY_KEY = 'wsgits.fastify_reply' as const
+
+/** The outcome of {@link FastifyHandler.start} when the client went away before the head. */
+export const CLIENT_GONE: unique symbol = Symbol('CLIENT_GONE')
+
+const DEFAULT_DRAIN_LIMIT = 65536
+// wsgiref's error_body text (two spaces included), as core's BaseHandler sends it.
+const GENERIC_ERROR = 'A server error occurred.  Please contact the administrator.'
+
+const RESOLVED: Promise<void> = Promise.resolve()
+
+/** The error Fastify's error handler gets for an app failure, unless `exposeErrors` is set. */
+function hiddenError(error: unknown): Error {
+  return Object.assign(new Error(GENERIC_ERROR, { cause: error }), { statusCode: 500 })
+}
+
+/** `'404 Not Found'` -> 404 (the status line was checked by `startResponse`). */
+function statusCodeOf(status: string): number {
+  return Number.parseInt(status.slice(0, 3), 10)
+}
+
+/**
+ * Runs a gateway application for one Fastify request and hands the response to Fastify.
+ *
+ * - `environ`: as core's `NodeHandler` builds it from `request.raw`, with SCRIPT_NAME the part of
+ *   the path the mount prefix matches. `wsgi.input` reads `request.raw`, or the stream a
+ *   `preParsing` hook put in its place (then CONTENT_LENGTH is `''`, the decoded length being
+ *   unknown, and `wsgi.input_terminated` is true). `wsgi.errors` logs through `request.log`.
+ * - Status and headers go to `reply.code()` and `reply.header()`; a non-standard reason phrase to
+ *   `reply.raw.statusMessage`; several `Set-Cookie` as one array; a `Vary` merged with one set by
+ *   a hook (CORS adds `Origin`). Other headers the app sets replace those hooks set.
+ * - {@link start} settles with what to pass to `reply.send()`: a `Readable` fed with
+ *   backpressure, a whole `Uint8Array` for a one-chunk body with a Content-Type, or `null` when
+ *   there is no body (HEAD, 1xx/204/304, empty).
+ * - An empty first chunk makes the headers go out as soon as Fastify starts sending
+ *   (server-sent events).
+ * - An error before the head rejects {@link start} (Fastify's error handler answers); after it,
+ *   the stream is destroyed with the error (Fastify logs it and cuts the connection).
+ * - After the response, request body bytes the app started to read and left are drained (up to
+ *   `drainLimit`), or the connection is closed.
+ *
+ * Subclass it to change a hook (`applyHead`, `handleError`, `logException`…) and pass the class
+ * as `handlerClass` to `toFastify`.
+ */
+export class FastifyHandler extends NodeHandler {
+  /** The Fastify request. */
+  readonly fastifyRequest: FastifyRequest
+  /** The Fastify reply. */
+  readonly reply: FastifyReply
+  /** Settles when the handler knows what to send (see {@link start}). */
+  readonly head: Promise<GatewayPayload | typeof CLIENT_GONE>
+  readonly #mount: Mount
+  readonly #exposeErrors: boolean
+  readonly #payload: Readable | undefined
+  readonly #parent: ParentEnviron | undefined
+  #resolveHead!: (payload: GatewayPayload | typeof CLIENT_GONE) => void
+  #rejectHead!: (error: unknown) => void
+  #settled = false
+  #stream: GatewayBody | undefined = undefined
+  #whole: Uint8Array | undefined = undefined
+  #finishing = false
+  #input: InputStream | undefined = undefined
+  #errors: ErrorStream | undefined = undefined
+
+  /**
+   * @param request - the Fastify request
+   * @param reply - its reply
+   * @param options - see {@link FastifyHandlerOptions}
+   * @param payload - the body stream Fastify's content-type parser got (when a `preParsing`
+   *   hook replaced `request.raw`)
+   */
+  constructor(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: FastifyHandlerOptions = {},
+    payload?: Readable,
+  ) {
+    super(request.raw, reply.raw, options)
+    this.fastifyRequest = request
+    this.reply = reply
+    this.#mount = compileMount(options.scriptName ?? '')
+    this.#exposeErrors = options.exposeErrors === true
+    this.#payload = payload === request.raw ? undefined : payload
+    this.#parent = parentEnvironOf(request.raw)
+    this.head = new Promise((resolve, reject) => {
+      this.#resolveHead = resolve
+      this.#rejectHead = reject
+    })
+  }
+
+  /**
+   * Run `app` in the background; resolves with the payload for `reply.send()` once the head is
+   * applied to the reply, with {@link CLIENT_GONE} when the client left first, and rejects with
+   * the app's error when it failed before the head.
+   */
+  start(app: WSGIApplication): Promise<GatewayPayload | typeof CLIENT_GONE> {
+    void this.#serve(app)
+    return this.head
+  }
+
+  /**
+   * The CGI variables of `request.raw` (core's `addRequestEnviron`), SCRIPT_NAME/PATH_INFO split
+   * at the mount, the `wsgits.*` keys, and what an enclosing gateway request passed down.
+   */
+  override addCgiVars(): void {
+    const env = this.environ as Record<string, unknown>
+    addRequestEnviron(env, this.request, { serverName: this.options.serverName })
+    const parent = this.#parent
+    const [scriptName, pathInfo] = splitMount(this.#mount, env['PATH_INFO'] as string)
+    env['SCRIPT_NAME'] = (parent?.base ?? '') + scriptName
+    env['PATH_INFO'] = pathInfo
+    this.addExtensionVars()
+    if (parent !== undefined) inheritEnviron(env, parent.environ)
+    if (this.#payload !== undefined) {
+      env['CONTENT_LENGTH'] = ''
+      env['wsgi.input_terminated'] = true
+    }
+  }
+
+  /**
+   * `wsgi.input`: core's reader over `request.raw`; or over the stream a `preParsing` hook put in
+   * its place; or the body an enclosing gateway middleware replaced it with; or, when a hook read
+   * `request.raw` first, a stream whose reads fail with `ERR_WSGI_BODY_ALREADY_READ`.
+   */
+  override getStdin(): InputStream {
+    return (this.#input ??= this.#chooseInput())
+  }
+
+  #chooseInput(): InputStream {
+    const payload = this.#payload
+    if (payload !== undefined) return new StreamInput(payload, this.options.inputLimit ?? Infinity)
+    const inherited = this.#parent?.input
+    if (inherited !== undefined) return inherited
+    const req = this.request
+    // A hook drained request.raw: fail reads at once instead of waiting forever.
+    if (hasBody(req) && (req.readableDidRead || req.readableEnded)) return new ConsumedInput()
+    return super.getStdin()
+  }
+
+  /** Core's `wsgits.*` keys, plus the Fastify request and reply (`wsgits.fastify_request`/`_reply`). */
+  protected override addExtensionVars(): void {
+    super.addExtensionVars()
+    const env = this.environ as Record<string, unknown>
+    env[FASTIFY_REQUEST_KEY] = this.fastifyRequest
+    env[FASTIFY_REPLY_KEY] = this.reply
+  }
+
+  /** `wsgi.errors`: the `errors` option, else Fastify's request logger at `error` level. */
+  override getStderr(): ErrorStream {
+    return this.options.errors ?? (this.#errors ??= new LogErrorStream(this.fastifyRequest.log))
+  }
+
+  /**
+   * Apply the status and headers to the reply and settle {@link head} with the payload. Nothing
+   * counts as sent when Fastify or Node rejects the status or a header: the app's error then
+   * reaches Fastify's error handler.
+   */
+  override sendHeaders(): Promise<void> {
+    this.cleanupHeaders()
+    this.decideBody()
+    const grouped = new Map<string, string[]>()
+    for (const [name, value] of this.headers ?? []) {
+      validateHeaderName(name)
+      validateHeaderValue(name, value)
+      const lower = name.toLowerCase()
+      const values = grouped.get(lower)
+      if (values === undefined) grouped.set(lower, [value])
+      else values.push(value)
+    }
+    const status = this.status ?? '500 Internal Server Error'
+    const code = statusCodeOf(status)
+    if (code < 100 || code > 599) {
+      // Fastify's reply.code() takes no other; say so in the gateway's terms, before anything is set.
+      throw new WSGIError(
+        'ERR_WSGI_INVALID_STATUS',
+        `Status code must be from 100 to 599 (got ${code})`,
+      )
+    }
+    this.applyHead(code, status.slice(4), grouped)
+    this.headersSent = true
+    let payload: GatewayPayload = null
+    if (this.bodyAllowed && !this.#finishing) {
+      if (this.#whole !== undefined) {
+        payload = this.#whole
+      } else {
+        const stream = new GatewayBody()
+        this.#stream = stream
+        payload = stream
+        // An empty first chunk means "headers now" (server-sent events): flush them as soon as
+        // Fastify pipes the body, after every onSend hook has had its say.
+        if (this.bytesSent === 0) {
+          this.response.once('pipe', () => {
+            if (this.bytesSent === 0 && !this.response.headersSent) this.response.flushHeaders()
+          })
+        }
+      }
+    }
+    this.response.once('close', () => this.#stream?.destroy())
+    this.response.once('finish', () => {
+      this.#afterResponse()
+    })
+    this.#settle(payload)
+    return RESOLVED
+  }
+
+  /**
+   * Put the status and the (validated, grouped by lower-case name) headers on the reply.
+   * Override to change how they merge with headers that hooks set before.
+   */
+  protected applyHead(code: number, reason: string, headers: Map<string, string[]>): void {
+    setReplyHead(this.reply, code, reason, headers, false)
+  }
+
+  /**
+   * The app's response. Skips `NodeHandler`'s fast path (it ends `reply.raw` itself, which
+   * Fastify must do); a one-chunk body with a Content-Type goes to Fastify whole instead, so
+   * `onSend` hooks see a Buffer (compression thresholds, ETags).
+   */
+  override finishResponse(): Promise<void> {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1 && !this.headersSent) {
+      const chunk: unknown = result[0]
+      if (chunk instanceof Uint8Array && this.headers?.has('Content-Type') === true) {
+        return this.#sendWhole(chunk, result as unknown[])
+      }
+    }
+    return BaseHandler.prototype.finishResponse.call(this)
+  }
+
+  /** After the last chunk: the headers if still unsent, then the end of the stream. */
+  override async finishContent(): Promise<void> {
+    this.#finishing = true
+    if (!this.headersSent) await BaseHandler.prototype.finishContent.call(this)
+    this.#stream?.finish()
+  }
+
+  /**
+   * Before the head: reject {@link start}, so Fastify's error handler logs and answers (with the
+   * app's error, or a generic one whose `cause` it is; see `exposeErrors`). After:
+   * destroy the stream with the error, which Fastify logs before it cuts the connection.
+   */
+  override handleError(error: unknown): Promise<void> {
+    if (!this.#settled) {
+      this.#settled = true
+      this.#rejectHead(this.#exposeErrors ? error : hiddenError(error))
+    } else if (this.#stream !== undefined && !this.#stream.destroyed) {
+      this.#stream.destroy(toError(error))
+    } else {
+      this.logException(error)
+      this.abortOutput(error)
+    }
+    return RESOLVED
+  }
+
+  /**
+   * A disconnect only when it is this request's client that went away. An app bridged from
+   * further away (`fromFastify`, `fromNodeListener`) fails with the same codes when *its* side
+   * resets; that is an application error here, so the response is cut (or a 500 sent), never
+   * left hanging.
+   */
+  protected override isClientDisconnect(error: unknown): boolean {
+    if (!super.isClientDisconnect(error)) return false
+    return this.response.destroyed || this.request.destroyed || this.#stream?.destroyed === true
+  }
+
+  /** Push a chunk into the stream Fastify is sending, waiting while its buffer is full. */
+  protected override _write(data: Uint8Array): Promise<void> {
+    return this.#stream?.send(data) ?? RESOLVED
+  }
+
+  /** Nothing to do: the stream hands chunks on as Fastify reads them. */
+  protected override _flush(): void {
+    // Fastify pipes the stream; there is no buffer of ours to push.
+  }
+
+  async #serve(app: WSGIApplication): Promise<void> {
+    try {
+      await this.run(app)
+    } catch (error) {
+      // The error handling itself failed: nothing sensible can be sent any more.
+      this.logException(error)
+      if (!this.response.writableEnded) this.response.destroy()
+    } finally {
+      // run() returns quietly when the client went away: nothing will ever be sent, and a
+      // stream still open must not keep Fastify waiting.
+      if (!this.#settled) this.#settle(CLIENT_GONE)
+      const stream = this.#stream
+      if (stream !== undefined && !stream.complete) stream.destroy()
+    }
+  }
+
+  #settle(payload: GatewayPayload | typeof CLIENT_GONE): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#resolveHead(payload)
+  }
+
+  async #sendWhole(chunk: Uint8Array, result: unknown[]): Promise<void> {
+    try {
+      this.bytesSent = chunk.length
+      this.#whole = chunk
+      await this.sendHeaders()
+    } catch (error) {
+      // As BaseHandler.finishResponse: the body is closed (once) before the error propagates.
+      this.result = undefined
+      await (result as unknown[] & { close?: () => unknown }).close?.()
+      throw error
+    }
+    await this.close()
+  }
+
+  /** Make the connection reusable when the app read part of the body and left the rest. */
+  #afterResponse(): void {
+    const req = this.request
+    // Untouched bodies Node dumps by itself; a replaced stream's pipeline owns request.raw.
+    if (this.#payload !== undefined || req.readableEnded || !req.readableDidRead) return
+    void this.#drain()
+  }
+
+  async #drain(): Promise<void> {
+    const req = this.request
+    const input = this.getStdin()
+    const limit = this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT
+    let dropped = 0
+    try {
+      while (dropped <= limit) {
+        const chunk = await input.read(16384)
+        if (chunk.length === 0) break
+        dropped += chunk.length
+      }
+    } catch {
+      // The client went away or the body was broken: the connection is closed below.
+    }
+    if (!req.readableEnded) (req.socket as typeof req.socket | null)?.destroy()
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The environ behind a synthetic Koa request, for a Koa app that runs as a gateway app
+ * (`fromKoa`, `fromKoaMiddleware`).
+ *
+ * `fromKoa` records the environ of each request it serves; `environOf(ctx)` gives it to Koa
+ * middleware, and a gateway app mounted further in with `toKoa` starts from it, so keys that no
+ * HTTP request can carry (`REMOTE_USER`, `SERVER_NAME`, extension keys set by outer gateway
+ * middleware) reach the inner app.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+
+import type { WSGIEnvironment } from '@wsgi/core/types'
+
+const environs = new WeakMap<object, WSGIEnvironment>()
+
+/** Record that `req` was made from `environ` (or forget it, with `undefined`). */
+export function linkEnviron(req: IncomingMessage, environ: WSGIEnvironment | undefined): void {
+  if (environ === undefined) environs.delete(req)
+  else environs.set(req, environ)
+}
+
+/**
+ * The gateway environ behind a Koa request: the one a request of `fromKoa` (or
+ * `fromKoaMiddleware`) was made from, or, downstream of `toKoaMiddleware`, the one the gateway
+ * middleware handed to its inner app. `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * app.use(async (ctx, next) => {
+ *   const environ = environOf(ctx)
+ *   ctx.state.user = environ?.['REMOTE_USER']
+ *   await next()
+ * })
+ * ```
+ */
+export function environOf(ctx: { readonly req: IncomingMessage }): WSGIEnvironment | undefined {
+  return environs.get(ctx.req)
+}
+
+/**
+ * Keys of an outer environ that the Koa request carries itself, so the inner environ rebuilds
+ * them from the request as Koa middleware may have changed it (headers, path, method, body).
+ */
+function isRebuilt(key: string): boolean {
+  switch (key) {
+    case 'REQUEST_METHOD':
+    case 'SCRIPT_NAME':
+    case 'PATH_INFO':
+    case 'QUERY_STRING':
+    case 'CONTENT_TYPE':
+    case 'CONTENT_LENGTH':
+    case 'SERVER_PROTOCOL':
+    case 'REMOTE_ADDR':
+    case 'REMOTE_PORT':
+    case 'wsgits.signal':
+    case 'wsgits.add_trailers':
+    case 'wsgits.node_request':
+    case 'wsgits.node_response':
+    case 'wsgits.koa_context':
+      return true
+    default:
+      return key.startsWith('HTTP_') || key.startsWith('wsgi.')
+  }
+}
+
+/**
+ * The keys of the environ behind `req` that an inner gateway app should inherit, or an empty
+ * object when `req` came from a real server.
+ */
+export function inheritedEnviron(req: IncomingMessage): Record<string, unknown> {
+  const outer = environs.get(req) as Record<string, unknown> | undefined
+  const base: Record<string, unknown> = {}
+  if (outer === undefined) return base
+  for (const key of Object.keys(outer)) {
+    if (!isRebuilt(key)) base[key] = outer[key]
+  }
+  return base
+}

@@ -1,0 +1,281 @@
+/**
+ * `KoaHandler`: the `BaseHandler` that runs a gateway app inside a Koa middleware chain.
+ *
+ * It is core's `NodeHandler` (the environ, `wsgi.input` with `100 Continue`, the client-abort
+ * signal) with Koa as the transport instead of `res.writeHead()`/`res.write()`: the status goes
+ * to `ctx.status`, the headers to `ctx.set()`/`ctx.append()`, and the body to `ctx.body` as a
+ * stream that the handler feeds with backpressure. Nothing is written to `ctx.res`, so Koa
+ * middleware upstream (compression, loggers, error handlers) still sees the response and may
+ * change it, and Koa itself sends it.
+ *
+ * @module
+ */
+import type Koa from 'koa'
+
+import { toError } from '@wsgi/core/errors'
+import { BaseHandler } from '@wsgi/core/handlers'
+import { NodeHandler } from '@wsgi/core/node'
+import type { NodeHandlerOptions } from '@wsgi/core/node'
+import type { InputStream, WSGIApplication } from '@wsgi/core/types'
+
+import { BodyStream } from './_internal/body-stream.ts'
+import { inheritedEnviron } from './_internal/environ-link.ts'
+import { mountSplit } from './_internal/mount.ts'
+import { BytesInput, ConsumedInput, bodySource } from './_internal/request-body.ts'
+import type { BodySource, ParsedRequest } from './_internal/request-body.ts'
+import { pathOf, unquoteToLatin1 } from './_internal/url.ts'
+
+/** Environ key of the Koa context a gateway app runs in (`toKoa`, `toKoaMiddleware`). */
+export const KOA_CONTEXT_KEY = 'wsgits.koa_context'
+
+/** Options of {@link KoaHandler}. */
+export interface KoaHandlerOptions extends NodeHandlerOptions {
+  /**
+   * `SCRIPT_NAME`, as a native (latin-1) string without a trailing slash, cut off the front of
+   * the request path. Default: found from koa-mount and @koa/router (see the README).
+   */
+  readonly scriptName?: string | undefined
+  /** Pass a `404` response on to the next Koa middleware instead of sending it. Default `false`. */
+  readonly fallthrough?: boolean | undefined
+  /** Bytes the body stream buffers before the app is held back. Default: Node's (16 KiB). */
+  readonly highWaterMark?: number | undefined
+  /**
+   * Replace every response header already on `ctx` with the app's (true), or merge the app's
+   * into them (false: the app's value wins, `Set-Cookie` and `Vary` are appended). Default `false`.
+   */
+  readonly replaceHeaders?: boolean | undefined
+}
+
+/** How the head of the response ended up: sent to Koa, passed on to `next()`, or never made. */
+export type HeadOutcome = 'sent' | 'fallthrough' | 'gone'
+
+/** The Koa context as this module uses it. */
+type Context = Koa.ParameterizedContext
+
+/** Thrown from `sendHeaders` to stop a `404` that falls through; never seen outside. */
+const FALLTHROUGH: Error = new Error('The response falls through to the next Koa middleware')
+
+const RESOLVED: Promise<void> = Promise.resolve()
+
+// Koa 3 asserts that these two headers get exactly one value.
+function isSingleValue(lower: string): boolean {
+  return lower === 'content-type' || lower === 'content-length'
+}
+
+/**
+ * Runs a gateway application for one Koa request. Use it through `toKoa`; subclass it to change
+ * a hook (for example `logException`), as with core's `NodeHandler`.
+ *
+ * - The environ is `NodeHandler`'s, with `SCRIPT_NAME`/`PATH_INFO` split at the koa-mount or
+ *   @koa/router mount point, and `environ['wsgits.koa_context']` set to `ctx`.
+ * - A body already read by a body parser is served again from `ctx.request.rawBody`, or every
+ *   read of `wsgi.input` fails with `ERR_WSGI_BODY_ALREADY_READ`.
+ * - {@link KoaHandler.start} settles once the head is known, so Koa responds while the body
+ *   streams; it rejects when the app fails before that, so Koa's error handling answers.
+ * - An error after the head was handed over destroys the body stream and cuts the connection.
+ */
+export class KoaHandler extends NodeHandler {
+  /** The Koa context of the request. */
+  readonly context: Context
+  readonly #koaOptions: KoaHandlerOptions
+  #source: BodySource | undefined = undefined
+  #stream: BodyStream | undefined = undefined
+  #settled = false
+  #resolve: (outcome: HeadOutcome) => void = () => undefined
+  #reject: (error: unknown) => void = () => undefined
+
+  constructor(ctx: Context, options: KoaHandlerOptions = {}) {
+    super(ctx.req, ctx.res, options)
+    this.context = ctx
+    this.#koaOptions = options
+    // Under fromKoa, keys of the outer environ that no HTTP request carries are inherited.
+    this.osEnviron = inheritedEnviron(ctx.req) as Record<string, string>
+  }
+
+  /**
+   * Run `app`. The promise settles when the head of the response was handed to Koa (`'sent'`),
+   * when a `404` falls through (`'fallthrough'`), or when the client went away first (`'gone'`);
+   * it rejects with the app's error when the app failed before its head was known.
+   */
+  start(app: WSGIApplication): Promise<HeadOutcome> {
+    const head = new Promise<HeadOutcome>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.run(app).then(
+      () => {
+        this.#settle('gone')
+      },
+      (error: unknown) => {
+        if (this.#settled) this.#cut(error)
+        else this.#fail(error)
+      },
+    )
+    return head
+  }
+
+  /** `NodeHandler`'s CGI variables, then the mount split and the replayed body's length. */
+  override addCgiVars(): void {
+    super.addCgiVars()
+    const env = this.environ as Record<string, unknown>
+    const [scriptName, pathInfo] = this.#mount()
+    env['SCRIPT_NAME'] = scriptName
+    env['PATH_INFO'] = pathInfo
+    const source = (this.#source = bodySource(this.context as unknown as ParsedRequest))
+    if (source.kind === 'replay') {
+      // The bytes a parser kept are the decoded body: say how long they are, and no longer
+      // claim a content or transfer coding.
+      env['CONTENT_LENGTH'] = String(source.bytes.length)
+      delete env['HTTP_CONTENT_ENCODING']
+      delete env['HTTP_TRANSFER_ENCODING']
+    }
+  }
+
+  /** `NodeHandler`'s extension keys, plus `wsgits.koa_context`. */
+  protected override addExtensionVars(): void {
+    super.addExtensionVars()
+    ;(this.environ as Record<string, unknown>)[KOA_CONTEXT_KEY] = this.context
+  }
+
+  /** The request stream, the bytes a body parser kept, or an input that fails every read. */
+  override getStdin(): InputStream {
+    const source = this.#source ?? bodySource(this.context as unknown as ParsedRequest)
+    if (source.kind === 'replay') return new BytesInput(source.bytes)
+    if (source.kind === 'consumed') return new ConsumedInput()
+    return super.getStdin()
+  }
+
+  /**
+   * Hand the status and headers to Koa, and (unless HEAD or a status without a body) a body
+   * stream as `ctx.body`; then let the middleware's promise settle.
+   */
+  override sendHeaders(): Promise<void> {
+    this.cleanupHeaders()
+    this.decideBody()
+    const status = this.status ?? '500 Internal Server Error'
+    const code = Number.parseInt(status.slice(0, 3), 10)
+    if (code === 404 && this.#koaOptions.fallthrough === true) throw FALLTHROUGH
+    this.#applyHead(code, status.slice(4))
+    this.headersSent = true
+    this.#settle('sent')
+    return RESOLVED
+  }
+
+  /**
+   * The plain `BaseHandler` loop: `NodeHandler`'s one-chunk fast path ends `res` itself, and
+   * here Koa owns `res`.
+   */
+  override finishResponse(): Promise<void> {
+    return BaseHandler.prototype.finishResponse.call(this)
+  }
+
+  /** After the last chunk: the head if still unsent, then the end of the body stream. */
+  override async finishContent(): Promise<void> {
+    if (!this.headersSent) await BaseHandler.prototype.finishContent.call(this)
+    this.#stream?.finish()
+  }
+
+  /**
+   * Before the head was handed to Koa, the error rejects the middleware's promise, so Koa's
+   * error handling (an upstream `try`/`catch`, `ctx.onerror`, `app.on('error')`) answers it.
+   * After that it is logged to `wsgi.errors` and the output is cut.
+   */
+  override handleError(error: unknown): Promise<void> {
+    if (error === FALLTHROUGH) this.#settle('fallthrough')
+    else if (!this.headersSent) this.#fail(error)
+    else {
+      this.logException(error)
+      this.abortOutput(error)
+    }
+    return RESOLVED
+  }
+
+  /** Destroy the body stream; the connection is then cut (see the stream's `'close'`). */
+  protected override abortOutput(error: unknown): void {
+    this.#cut(error)
+  }
+
+  /** Feed the body stream; waits while its buffer is full. */
+  protected override _write(data: Uint8Array): void | Promise<void> {
+    return this.#stream?.feed(data)
+  }
+
+  /** Nothing to do: the body stream passes each chunk on as soon as Koa reads it. */
+  protected override _flush(): void {
+    // Intentionally empty; see above.
+  }
+
+  /** `[SCRIPT_NAME, PATH_INFO]` as native strings. */
+  #mount(): [string, string] {
+    const ctx = this.context
+    const scriptName = this.#koaOptions.scriptName
+    if (scriptName !== undefined && scriptName !== '') {
+      const full = unquoteToLatin1(pathOf(ctx.originalUrl) || ctx.path)
+      const atBoundary =
+        full.startsWith(scriptName) &&
+        (full.length === scriptName.length || full.charCodeAt(scriptName.length) === 0x2f)
+      return [scriptName, atBoundary ? full.slice(scriptName.length) : full]
+    }
+    const split = mountSplit(ctx)
+    return [unquoteToLatin1(split.prefix), unquoteToLatin1(split.rest)]
+  }
+
+  #applyHead(code: number, reason: string): void {
+    const ctx = this.context
+    const res = ctx.res
+    const replace = this.#koaOptions.replaceHeaders === true
+    // The body goes first: Koa's body setter changes the status, Content-Type and Content-Length,
+    // all of which are set again from the app's response below.
+    if (this.bodyAllowed) {
+      const hadType = res.hasHeader('Content-Type')
+      const stream = (this.#stream = new BodyStream(this.#koaOptions.highWaterMark))
+      ctx.body = stream
+      if (!hadType) ctx.remove('Content-Type')
+      stream.once('close', () => {
+        // Koa 2 pipes without ending `res` on a source error, and Koa 3 may not have piped yet:
+        // either way a cut body must not look complete (or hang), so the connection goes.
+        // The error goes along, so a gateway server above (fromKoa) sees a failure, not a client
+        // that left.
+        if (stream.errored !== null && !res.writableEnded) res.destroy(stream.errored)
+      })
+    } else if (replace) {
+      ctx.body = null
+    }
+    ctx.status = code
+    if (ctx.req.httpVersionMajor < 2) ctx.message = reason
+    if (replace) for (const name of res.getHeaderNames()) res.removeHeader(name)
+    const grouped = new Map<string, [string, string[]]>()
+    for (const [name, value] of this.headers ?? []) {
+      const lower = name.toLowerCase()
+      const entry = grouped.get(lower)
+      if (entry === undefined) grouped.set(lower, [name, [value]])
+      else entry[1].push(value)
+    }
+    const software = this.serverSoftware
+    if (software !== undefined && !grouped.has('server'))
+      grouped.set('server', ['Server', [software]])
+    for (const [lower, [name, values]] of grouped) {
+      if (!replace && lower === 'set-cookie') ctx.append(name, values)
+      else if (!replace && lower === 'vary') ctx.vary(values.join(','))
+      else if (values.length === 1 || isSingleValue(lower)) ctx.set(name, values.at(-1) ?? '')
+      else ctx.set(name, values)
+    }
+  }
+
+  #settle(outcome: HeadOutcome): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#resolve(outcome)
+  }
+
+  #fail(error: unknown): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#reject(error)
+  }
+
+  #cut(error: unknown): void {
+    // Without a body stream (HEAD, 204, 304) the response Koa sends is already whole.
+    this.#stream?.destroy(toError(error))
+  }
+}

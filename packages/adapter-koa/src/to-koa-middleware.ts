@@ -1,0 +1,129 @@
+/**
+ * Gateway middleware in a Koa chain: `toKoaMiddleware(mw)`.
+ *
+ * Gateway middleware is `(app) => app`. Here its inner app is the rest of the Koa chain: calling
+ * it runs `await next()`, and what the downstream middleware left on `ctx` (status, headers,
+ * body) is its response. What the gateway middleware answers in the end is written back to
+ * `ctx`, where Koa (and the middleware upstream) take it from.
+ *
+ * @module
+ */
+import type Koa from 'koa'
+
+import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
+import type { Middleware, WSGIApplication } from '@wsgi/core/types'
+
+import { environOf, linkEnviron } from './_internal/environ-link.ts'
+import { applyEnviron, snapshotOf } from './_internal/environ-sync.ts'
+import type { RequestSnapshot } from './_internal/environ-sync.ts'
+import { respondFromContext } from './_internal/koa-response.ts'
+import { KOA_CONTEXT_KEY, KoaHandler } from './koa-handler.ts'
+import type { KoaHandlerOptions } from './koa-handler.ts'
+
+/** Options of {@link toKoaMiddleware}: those of `toKoa` that apply. */
+export type ToKoaMiddlewareOptions = Omit<
+  KoaHandlerOptions,
+  'fallthrough' | 'replaceHeaders' | 'onError'
+>
+
+type Context = Koa.ParameterizedContext
+
+// Per request: Koa's `next` (called once, by the inner app), and the environ as first made.
+const nexts = new WeakMap<object, Koa.Next>()
+const snapshots = new WeakMap<object, RequestSnapshot>()
+
+/** `KoaHandler`, remembering the environ as it was before the gateway middleware ran. */
+class MiddlewareHandler extends KoaHandler {
+  override setupEnviron(): void {
+    super.setupEnviron()
+    if (this.environ !== undefined) snapshots.set(this.context, snapshotOf(this.environ))
+  }
+}
+
+function contextOf(environ: Readonly<Record<string, unknown>>): Context {
+  const ctx = environ[KOA_CONTEXT_KEY]
+  if (typeof ctx !== 'object' || ctx === null) {
+    throw invalidArgType(
+      `The inner app of toKoaMiddleware needs environ['${KOA_CONTEXT_KEY}'] of the request ` +
+        `(got ${describe(ctx)}); pass the environ, or a copy of it, to the inner app`,
+    )
+  }
+  return ctx as Context
+}
+
+/** The rest of the Koa chain as a gateway app. */
+const restOfChain: WSGIApplication = async (environ, startResponse) => {
+  const ctx = contextOf(environ)
+  const next = nexts.get(ctx)
+  // koa-compose allows one call of `next`, so the rest of the chain runs once per request.
+  if (next === undefined) {
+    throw new WSGIError(
+      'ERR_WSGI_CHAIN_ALREADY_RUN',
+      'The rest of the Koa chain already ran for this request; call the app once',
+    )
+  }
+  nexts.delete(ctx)
+  const restore = applyEnviron(ctx, environ, snapshots.get(ctx) ?? snapshotOf(environ))
+  const outer = environOf(ctx)
+  linkEnviron(ctx.req, environ)
+  try {
+    await next()
+  } finally {
+    linkEnviron(ctx.req, outer)
+    restore()
+  }
+  return respondFromContext(ctx, startResponse)
+}
+
+/**
+ * Gateway middleware as Koa middleware.
+ *
+ * The gateway middleware's inner app runs the rest of the Koa chain (`await next()`) and returns
+ * what it left on `ctx`: `ctx.status` and `ctx.message`, every response header (hop-by-hop ones
+ * dropped), and `ctx.body` as bytes, the way Koa would send it (strings, Buffers, streams pulled
+ * with backpressure, JSON, Koa's status text for an empty body). Changes the gateway middleware
+ * made to the environ before calling its inner app show downstream: the method, `PATH_INFO` as
+ * `ctx.path`, the query string, `REMOTE_ADDR` as `ctx.ip` and the request headers; the whole
+ * environ is `environOf(ctx)`. They are undone when the inner app returns.
+ *
+ * The gateway middleware's response replaces what is on `ctx`: status, all headers, and the
+ * body, as a stream (`ctx.body` is then a `Readable`), except for HEAD, 204 and 304. A gateway
+ * middleware that answers without calling its inner app ends the chain there. Errors, from the
+ * middleware or from downstream, reach Koa's error handling as with `toKoa`.
+ *
+ * The gateway middleware is applied once, when `toKoaMiddleware` is called.
+ *
+ * @example
+ * ```ts
+ * // A gateway middleware that adds a header to every response.
+ * const poweredBy: Middleware = (app) => (environ, startResponse) =>
+ *   app(environ, (status, headers, excInfo) =>
+ *     startResponse(status, [...headers, ['X-Powered-By', 'wsgi-ts']], excInfo))
+ *
+ * koa.use(toKoaMiddleware(poweredBy))
+ * koa.use((ctx) => { ctx.body = 'hello' })
+ * ```
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `middleware` is not a function or does
+ *   not return one. The inner app throws `ERR_WSGI_CHAIN_ALREADY_RUN` when called a second time
+ *   for one request, and `ERR_WSGI_INVALID_ARG_TYPE` when its environ lost
+ *   `wsgits.koa_context`.
+ */
+export function toKoaMiddleware(
+  middleware: Middleware,
+  options: ToKoaMiddlewareOptions = {},
+): Koa.Middleware {
+  if (typeof middleware !== 'function') {
+    throw invalidArgType(`middleware must be a function (got ${describe(middleware)})`)
+  }
+  const app: unknown = middleware(restOfChain)
+  if (typeof app !== 'function') {
+    throw invalidArgType(`middleware must return an application (got ${describe(app)})`)
+  }
+  let scriptName = options.scriptName ?? ''
+  while (scriptName.endsWith('/')) scriptName = scriptName.slice(0, -1)
+  const resolved: KoaHandlerOptions = { ...options, scriptName, replaceHeaders: true }
+  return async function gatewayMiddleware(ctx, next): Promise<void> {
+    nexts.set(ctx, next)
+    await new MiddlewareHandler(ctx, resolved).start(app as WSGIApplication)
+  }
+}
