@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest'
+
+import { isWSGIError } from '@wsgi/core/errors'
+
+import type { ParsedRequest } from './body-state.ts'
+import { bodySource } from './body-state.ts'
+import { BytesInput, ConsumedInput } from './inputs.ts'
+
+/** Just the fields bodySource() reads. */
+function fakeRequest(fields: {
+  ended?: boolean
+  drained?: boolean
+  headers?: Record<string, string>
+  body?: unknown
+  rawBody?: unknown
+  _body?: unknown
+}): ParsedRequest {
+  return {
+    readableEnded: fields.ended ?? false,
+    complete: fields.drained ?? false,
+    readableDidRead: fields.drained ?? false,
+    readableLength: 0,
+    headers: fields.headers ?? {},
+    body: fields.body,
+    rawBody: fields.rawBody,
+    _body: fields._body,
+  } as unknown as ParsedRequest
+}
+
+const withBody = { 'content-length': '5' }
+
+describe('bodySource(req)', () => {
+  it('streams a body nobody read, whatever req.body says', () => {
+    expect(bodySource(fakeRequest({ headers: withBody, body: {} }))).toEqual({ kind: 'stream' })
+  })
+
+  it('replays the Buffer of express.raw()', () => {
+    const body = Buffer.from('hello')
+    expect(bodySource(fakeRequest({ ended: true, headers: withBody, body }))).toEqual({
+      kind: 'replay',
+      bytes: body,
+    })
+  })
+
+  it('prefers req.rawBody over a parsed req.body', () => {
+    const rawBody = Buffer.from('{"a":1}')
+    const source = bodySource(
+      fakeRequest({ ended: true, headers: withBody, body: { a: 1 }, rawBody }),
+    )
+    expect(source).toEqual({ kind: 'replay', bytes: rawBody })
+  })
+
+  it.each([
+    ['text/plain', 'caf\u00e9', Buffer.from('caf\u00e9', 'utf8')],
+    ['text/plain; charset=ISO-8859-1', 'caf\u00e9', Buffer.from('caf\u00e9', 'latin1')],
+    ['text/plain; charset="utf-16le"', 'ab', Buffer.from('ab', 'utf16le')],
+  ])('re-encodes the string of express.text() for %s', (type, body, expected) => {
+    const source = bodySource(
+      fakeRequest({ ended: true, headers: { ...withBody, 'content-type': type }, body }),
+    )
+    expect(source).toEqual({ kind: 'replay', bytes: expected })
+  })
+
+  it('gives up on a string in a charset Buffer cannot encode', () => {
+    const headers = { ...withBody, 'content-type': 'text/plain; charset=koi8-r' }
+    expect(bodySource(fakeRequest({ ended: true, headers, body: 'x' }))).toEqual({
+      kind: 'consumed',
+    })
+  })
+
+  it('reports a parsed body without its bytes as consumed (body-parser 2: the stream ended)', () => {
+    expect(bodySource(fakeRequest({ ended: true, headers: withBody, body: { a: 1 } }))).toEqual({
+      kind: 'consumed',
+    })
+  })
+
+  it('reports a body flagged by body-parser 1 (req._body) as consumed', () => {
+    expect(bodySource(fakeRequest({ _body: true, headers: withBody, body: { a: 1 } }))).toEqual({
+      kind: 'consumed',
+    })
+  })
+
+  it.each([
+    ['no length', {}],
+    ['a zero length', { 'content-length': '0' }],
+  ])('replays nothing, without an error, for a drained request with %s', (_label, headers) => {
+    expect(bodySource(fakeRequest({ ended: true, headers }))).toEqual({
+      kind: 'replay',
+      bytes: new Uint8Array(0),
+    })
+  })
+
+  it('counts a complete request whose every byte was taken as read, before its end event', () => {
+    expect(bodySource(fakeRequest({ drained: true, headers: withBody, body: { a: 1 } }))).toEqual({
+      kind: 'consumed',
+    })
+  })
+
+  it('counts a chunked request as one with a body', () => {
+    const headers = { 'transfer-encoding': 'chunked' }
+    expect(bodySource(fakeRequest({ ended: true, headers }))).toEqual({ kind: 'consumed' })
+  })
+})
+
+describe('BytesInput', () => {
+  const lines = (): BytesInput => new BytesInput(Buffer.from('one\ntwo\nthree'))
+
+  it('reads by size, then what is left, then nothing', async () => {
+    const input = lines()
+    expect(Buffer.from(await input.read(2)).toString()).toBe('on')
+    expect(Buffer.from(await input.read()).toString()).toBe('e\ntwo\nthree')
+    expect((await input.read()).length).toBe(0)
+  })
+
+  it('reads lines, with and without a size limit', async () => {
+    const input = lines()
+    expect(Buffer.from(await input.readline()).toString()).toBe('one\n')
+    expect(Buffer.from(await input.readline(2)).toString()).toBe('tw')
+    expect(Buffer.from(await input.readline()).toString()).toBe('o\n')
+    expect(Buffer.from(await input.readline()).toString()).toBe('three')
+    expect((await input.readline()).length).toBe(0)
+  })
+
+  it('reads all lines, or up to a hint', async () => {
+    expect((await lines().readlines()).map((l) => Buffer.from(l).toString())).toEqual([
+      'one\n',
+      'two\n',
+      'three',
+    ])
+    expect((await lines().readlines(5)).map((l) => Buffer.from(l).toString())).toEqual([
+      'one\n',
+      'two\n',
+    ])
+  })
+
+  it('iterates lines', async () => {
+    const seen: string[] = []
+    for await (const line of lines()) seen.push(Buffer.from(line).toString())
+    expect(seen).toEqual(['one\n', 'two\n', 'three'])
+  })
+})
+
+describe('ConsumedInput', () => {
+  it.each(['read', 'readline', 'readlines'] as const)(
+    'rejects %s() at once with ERR_WSGI_BODY_ALREADY_READ',
+    async (method) => {
+      const error: unknown = await new ConsumedInput()[method]().catch((e: unknown) => e)
+      expect(isWSGIError(error) && error.code).toBe('ERR_WSGI_BODY_ALREADY_READ')
+    },
+  )
+
+  it('rejects iteration too', async () => {
+    const iterator = new ConsumedInput()[Symbol.asyncIterator]()
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'ERR_WSGI_BODY_ALREADY_READ' })
+  })
+})

@@ -1,0 +1,117 @@
+/**
+ * Gateway middleware, `(app) => app`, as Express middleware: the app it wraps is the rest of
+ * the Express chain, so it sees (and may change) the status, headers and body that the handlers
+ * after it produce.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+
+import type { RequestHandler } from 'express'
+
+import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
+import type { Middleware, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
+
+import { ResponseCapture } from './_internal/capture.ts'
+import { ExpressHandler } from './_internal/express-handler.ts'
+import { applyEnvironChanges, snapshotEnviron } from './_internal/request-sync.ts'
+import type { EnvironSnapshot } from './_internal/request-sync.ts'
+import { handlerOptionsOf } from './to-express.ts'
+import type { ToExpressOptions } from './to-express.ts'
+
+/** Options of {@link toExpressMiddleware}: those of `toExpress` that apply. */
+export type ToExpressMiddlewareOptions = Omit<ToExpressOptions, 'fallthrough'>
+
+const environs = new WeakMap<IncomingMessage, WSGIEnvironment>()
+
+/**
+ * The environ that gateway middleware passed on for this request, to the Express handlers that
+ * run after a {@link toExpressMiddleware}: keys a middleware added (a user, a session) are here.
+ *
+ * @example
+ * ```ts
+ * app.use(toExpressMiddleware(auth))
+ * app.get('/me', (req, res) => res.json(environOf(req)?.['auth.user']))
+ * ```
+ */
+export function environOf(req: IncomingMessage): WSGIEnvironment | undefined {
+  return environs.get(req)
+}
+
+/**
+ * Use gateway middleware in an Express chain.
+ *
+ * The middleware gets an environ built as `toExpress` builds it, and an inner app standing for
+ * everything after it in the chain. When it calls that app, its environ changes (method,
+ * `PATH_INFO`/`QUERY_STRING`, headers) are carried over to `req`, `next()` runs the rest of the
+ * chain, and what those handlers write (`writeHead`/`write`/`end`, as `compression` captures
+ * it) comes back as the inner app's status, headers and streamed body. `res.write()` downstream
+ * returns `false` once `res.writableHighWaterMark` bytes wait unread, and `'drain'` follows when
+ * the middleware pulled them.
+ * The middleware's own result is sent on the real `res`. If the middleware answers without
+ * calling the app, the rest of the chain never runs.
+ *
+ * Errors before the response started go to `next(err)` unless the chain already ran (then the
+ * response is a plain 500); later errors cut the connection.
+ *
+ * @example
+ * ```ts
+ * const poweredBy: Middleware = (app) => (environ, startResponse) =>
+ *   app(environ, (status, headers, excInfo) =>
+ *     startResponse(status, [...headers, ['X-Powered-By', 'wsgi']], excInfo))
+ *
+ * app.use(toExpressMiddleware(poweredBy))
+ * app.get('/', (req, res) => res.send('hello'))
+ * ```
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `middleware` is not a function, or when it
+ *   does not return an application for a request.
+ */
+export function toExpressMiddleware(
+  middleware: Middleware,
+  options: ToExpressMiddlewareOptions = {},
+): RequestHandler {
+  if (typeof middleware !== 'function') {
+    throw invalidArgType(`middleware must be a function (got ${describe(middleware)})`)
+  }
+  const base = handlerOptionsOf(options)
+  return function gatewayMiddleware(req, res, next): void {
+    const capture = new ResponseCapture(res)
+    let passed = false
+    let before: EnvironSnapshot = {}
+    const rest: WSGIApplication = async (environ, startResponse) => {
+      if (passed) {
+        throw new WSGIError(
+          'ERR_WSGI_CHAIN_ALREADY_RUN',
+          'The rest of the Express chain already ran for this request; call the app once',
+        )
+      }
+      passed = true
+      applyEnvironChanges(req, before, environ)
+      environs.set(req, environ)
+      capture.install()
+      next()
+      const head = await capture.head
+      startResponse(head.status, head.headers)
+      return capture.body
+    }
+    const app = middleware(rest)
+    if (typeof app !== 'function') {
+      throw invalidArgType(`middleware must return an application (got ${describe(app)})`)
+    }
+    const entry: WSGIApplication = (environ, startResponse) => {
+      before = snapshotEnviron(environ)
+      return app(environ, startResponse)
+    }
+    const handler = new ExpressHandler(
+      req,
+      capture.target,
+      { ...base, errorsToNext: () => !passed },
+      next,
+    )
+    void handler.run(entry).catch((error: unknown) => {
+      // The error handling itself failed: the response cannot be trusted any more.
+      handler.logException(error)
+      if (!res.writableEnded) res.destroy()
+    })
+  }
+}
