@@ -5,6 +5,10 @@
  * @module
  */
 
+// streams: wsgi.input and wsgi.errors implementations for servers and bridges
+export { ConsoleErrorStream, InputReader, StringErrorStream, TextErrorStream } from './streams.ts'
+export type { InputReaderOptions, TextSink } from './streams.ts'
+
 // errors
 export {
   ERROR_CODES,
@@ -55,7 +59,12 @@ export {
   applicationURI,
   guessScheme,
   isHopByHop,
+  bytesToLatin1,
+  isLatin1,
+  latin1ToBytes,
   latin1ToUTF8,
+  quoteLatin1,
+  unquoteLatin1,
   requestURI,
   setupTestingDefaults,
   shiftPathInfo,

@@ -15,7 +15,17 @@ import { StringErrorStream } from './_internal/error-stream.ts'
 import { InputReader } from './_internal/input.ts'
 import { normpath, quoteLatin1 } from './_internal/latin1.ts'
 
-export { latin1ToUTF8, utf8ToLatin1 } from './_internal/latin1.ts'
+// The latin-1 rule of PEP 3333 ("bytes as unicode"), public so that servers and adapters
+// convert the same way everywhere.
+export {
+  bytesToLatin1,
+  isLatin1,
+  latin1ToBytes,
+  latin1ToUTF8,
+  quoteLatin1,
+  unquoteLatin1,
+  utf8ToLatin1,
+} from './_internal/latin1.ts'
 
 type Environ = Readonly<Record<string, unknown>>
 
