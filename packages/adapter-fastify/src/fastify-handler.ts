@@ -18,6 +18,7 @@ import { WSGIError, toError } from '@wsgi/core/errors'
 import { BaseHandler } from '@wsgi/core/handlers'
 import { NodeHandler, addRequestEnviron } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
+import { InputReader } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
 
 import { compileMount, inheritEnviron, parentEnvironOf, splitMount } from './_internal/environ.ts'
@@ -25,7 +26,7 @@ import type { Mount, ParentEnviron } from './_internal/environ.ts'
 import { GatewayBody } from './_internal/gateway-body.ts'
 import { LogErrorStream } from './_internal/log-errors.ts'
 import { setReplyHead } from './_internal/reply-head.ts'
-import { ConsumedInput, StreamInput, hasBody } from './_internal/stream-input.ts'
+import { ConsumedInput, hasBody } from './_internal/stream-input.ts'
 
 /**
  * Options of {@link FastifyHandler}: those of core's `NodeHandler`, without `onError` (errors go
@@ -182,7 +183,9 @@ export class FastifyHandler extends NodeHandler {
 
   #chooseInput(): InputStream {
     const payload = this.#payload
-    if (payload !== undefined) return new StreamInput(payload, this.options.inputLimit ?? Infinity)
+    if (payload !== undefined) {
+      return new InputReader(payload, { limit: this.options.inputLimit ?? Infinity })
+    }
     const inherited = this.#parent?.input
     if (inherited !== undefined) return inherited
     const req = this.request

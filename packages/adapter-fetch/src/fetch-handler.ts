@@ -8,13 +8,13 @@
  * @module
  */
 import { BaseHandler } from '@wsgi/core/handlers'
+import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
 
-import { ConsoleErrorStream } from './_internal/console-errors.ts'
 import { connectionTokens, isHopByHopHeader } from './_internal/hop-by-hop.ts'
 import { requestCgiVars } from './_internal/request-environ.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
-import { StreamInput } from './_internal/stream-input.ts'
+import { streamInput } from './_internal/stream-input.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
 
 /** What a {@link FetchHandler} needs besides the request. */
@@ -56,7 +56,7 @@ function fromRequest(key: string): boolean {
 export class FetchHandler extends BaseHandler {
   #request: Request
   #options: FetchHandlerOptions
-  #stdin: StreamInput
+  #stdin: InputStream
   #stderr: ErrorStream
   #body: ResponseStream
   #gone = new AbortController()
@@ -68,7 +68,7 @@ export class FetchHandler extends BaseHandler {
     super()
     this.#request = request
     this.#options = options
-    this.#stdin = new StreamInput(request.body)
+    this.#stdin = streamInput(request.body)
     this.#stderr = options.errors ?? new ConsoleErrorStream()
     this.#body = new ResponseStream((reason) => {
       this.#gone.abort(reason)

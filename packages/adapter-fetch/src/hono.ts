@@ -13,8 +13,8 @@ import { routePath } from 'hono/route'
 
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { ErrorStream, Middleware, WSGIApplication } from '@wsgi/core/types'
+import { unquoteLatin1 } from '@wsgi/core/util'
 
-import { unquoteLatin1 } from './_internal/latin1.ts'
 import { FetchHandler } from './fetch-handler.ts'
 import { fromFetchMiddleware, toFetchMiddleware } from './middleware.ts'
 import type { FetchNext } from './middleware.ts'

@@ -16,14 +16,16 @@ import { toError } from '@wsgi/core/errors'
 import { BaseHandler } from '@wsgi/core/handlers'
 import { NodeHandler } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
+import { InputReader } from '@wsgi/core/streams'
 import type { InputStream, WSGIApplication } from '@wsgi/core/types'
+import { unquoteLatin1 } from '@wsgi/core/util'
 
 import { BodyStream } from './_internal/body-stream.ts'
 import { inheritedEnviron } from './_internal/environ-link.ts'
 import { mountSplit } from './_internal/mount.ts'
-import { BytesInput, ConsumedInput, bodySource } from './_internal/request-body.ts'
+import { ConsumedInput, bodySource } from './_internal/request-body.ts'
 import type { BodySource, ParsedRequest } from './_internal/request-body.ts'
-import { pathOf, unquoteToLatin1 } from './_internal/url.ts'
+import { pathOf } from './_internal/url.ts'
 
 /** Environ key of the Koa context a gateway app runs in (`toKoa`, `toKoaMiddleware`). */
 export const KOA_CONTEXT_KEY = 'wsgits.koa_context'
@@ -140,7 +142,7 @@ export class KoaHandler extends NodeHandler {
   /** The request stream, the bytes a body parser kept, or an input that fails every read. */
   override getStdin(): InputStream {
     const source = this.#source ?? bodySource(this.context as unknown as ParsedRequest)
-    if (source.kind === 'replay') return new BytesInput(source.bytes)
+    if (source.kind === 'replay') return InputReader.fromBytes(source.bytes)
     if (source.kind === 'consumed') return new ConsumedInput()
     return super.getStdin()
   }
@@ -210,14 +212,14 @@ export class KoaHandler extends NodeHandler {
     const ctx = this.context
     const scriptName = this.#koaOptions.scriptName
     if (scriptName !== undefined && scriptName !== '') {
-      const full = unquoteToLatin1(pathOf(ctx.originalUrl) || ctx.path)
+      const full = unquoteLatin1(pathOf(ctx.originalUrl) || ctx.path)
       const atBoundary =
         full.startsWith(scriptName) &&
         (full.length === scriptName.length || full.charCodeAt(scriptName.length) === 0x2f)
       return [scriptName, atBoundary ? full.slice(scriptName.length) : full]
     }
     const split = mountSplit(ctx)
-    return [unquoteToLatin1(split.prefix), unquoteToLatin1(split.rest)]
+    return [unquoteLatin1(split.prefix), unquoteLatin1(split.rest)]
   }
 
   #applyHead(code: number, reason: string): void {

@@ -14,6 +14,7 @@ import { onTestFinished } from 'vitest'
 
 import { toNodeListener } from '@wsgi/core/node'
 import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
+import { InputReader } from '@wsgi/core/streams'
 import type {
   ErrorStream,
   HeaderList,
@@ -22,8 +23,6 @@ import type {
   WSGIEnvironment,
 } from '@wsgi/core/types'
 import { setupTestingDefaults } from '@wsgi/core/util'
-
-import { BytesInput } from '../src/_internal/request-body.ts'
 
 /** `wsgi.errors` that keeps what was written. */
 export class MemoryErrors implements ErrorStream {
@@ -180,7 +179,7 @@ export async function callApp(
   body = '',
 ): Promise<CalledResponse> {
   const environ = setupTestingDefaults({
-    'wsgi.input': new BytesInput(bytes(body)),
+    'wsgi.input': InputReader.fromBytes(bytes(body)),
     ...(body === '' ? {} : { CONTENT_LENGTH: String(bytes(body).length) }),
     ...overrides,
   })

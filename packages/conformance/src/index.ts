@@ -1,6 +1,41 @@
 /**
- * Private: reference gateway apps and the conformance suite every bridge runs.
+ * `@wsgi/conformance` (private): the reference gateway apps and Node listeners, and
+ * `describeBridge()`, the suite every bridge runs in each direction it supports.
  *
+ * @example
+ * ```ts
+ * import { describeBridge } from '@wsgi/conformance'
+ *
+ * describeBridge('my bridge', {
+ *   serveGateway: (app) => serveSomehow(toMyHost(app)),
+ *   serveListener: (listener) => serveSomehow(toMyHost(fromNodeListener(listener))),
+ * })
+ * ```
  * @module
  */
-export {}
+export {
+  abortProbeApp,
+  cookiesApp,
+  createGatewayApp,
+  downloadApp,
+  echoApp,
+  errorAfterApp,
+  errorBeforeApp,
+  headApp,
+  helloApp,
+  noBodyApp,
+  referenceApps,
+  signalCheckApp,
+  sseApp,
+  streamingApp,
+  uploadApp,
+} from './apps.ts'
+export type { EchoReport, UploadReport } from './apps.ts'
+export { createNodeListener, referenceListeners } from './listeners.ts'
+export type { ReferenceListener } from './listeners.ts'
+export { CHUNK_SIZE, Probe, checkPattern, paramsOf, patternChunk } from './probe.ts'
+export type { ProbeRecord, RequestParams } from './probe.ts'
+export { RawClient, exchange, parseResponse } from './raw-http.ts'
+export type { RawResponse } from './raw-http.ts'
+export { describeBridge } from './suite.ts'
+export type { BridgeOptions, Served } from './suite.ts'

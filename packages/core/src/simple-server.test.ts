@@ -2,13 +2,14 @@ import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
 
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 
 import { RawClient, exchange } from '../test/helpers/raw-http.ts'
 import type { WSGIApplication, WSGIEnvironment } from './types.ts'
 import { StringErrorStream } from './_internal/error-stream.ts'
 import { InputReader } from './_internal/input.ts'
 import {
+  LogStream,
   WSGIRequestHandler,
   WSGIServer,
   demoApp,
@@ -308,6 +309,28 @@ describe('WSGIRequestHandler', () => {
     })
     expect(environ?.['wsgi.input']).toBeInstanceOf(InputReader)
     expect(environ).not.toHaveProperty('CONTENT_TYPE')
+  })
+})
+
+describe('LogStream', () => {
+  it('holds text for a moment, then writes it in one go', async () => {
+    const writes: string[] = []
+    const log = new LogStream({ write: (s: string) => writes.push(s) })
+    log.write('a\n')
+    log.writelines(['b\n', 'c\n'])
+    expect(writes).toEqual([])
+    await vi.waitFor(() => {
+      expect(writes).toEqual(['a\nb\nc\n'])
+    })
+  })
+
+  it('writes at once on flush() and beyond 64 KiB', () => {
+    const writes: string[] = []
+    const log = new LogStream({ write: (s: string) => writes.push(s) })
+    log.write('traceback\n')
+    log.flush()
+    log.write('x'.repeat(70_000))
+    expect(writes.map((w) => w.length)).toEqual([10, 70_000])
   })
 })
 

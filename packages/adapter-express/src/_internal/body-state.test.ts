@@ -4,7 +4,7 @@ import { isWSGIError } from '@wsgi/core/errors'
 
 import type { ParsedRequest } from './body-state.ts'
 import { bodySource } from './body-state.ts'
-import { BytesInput, ConsumedInput } from './inputs.ts'
+import { ConsumedInput } from './inputs.ts'
 
 /** Just the fields bodySource() reads. */
 function fakeRequest(fields: {
@@ -99,44 +99,6 @@ describe('bodySource(req)', () => {
   it('counts a chunked request as one with a body', () => {
     const headers = { 'transfer-encoding': 'chunked' }
     expect(bodySource(fakeRequest({ ended: true, headers }))).toEqual({ kind: 'consumed' })
-  })
-})
-
-describe('BytesInput', () => {
-  const lines = (): BytesInput => new BytesInput(Buffer.from('one\ntwo\nthree'))
-
-  it('reads by size, then what is left, then nothing', async () => {
-    const input = lines()
-    expect(Buffer.from(await input.read(2)).toString()).toBe('on')
-    expect(Buffer.from(await input.read()).toString()).toBe('e\ntwo\nthree')
-    expect((await input.read()).length).toBe(0)
-  })
-
-  it('reads lines, with and without a size limit', async () => {
-    const input = lines()
-    expect(Buffer.from(await input.readline()).toString()).toBe('one\n')
-    expect(Buffer.from(await input.readline(2)).toString()).toBe('tw')
-    expect(Buffer.from(await input.readline()).toString()).toBe('o\n')
-    expect(Buffer.from(await input.readline()).toString()).toBe('three')
-    expect((await input.readline()).length).toBe(0)
-  })
-
-  it('reads all lines, or up to a hint', async () => {
-    expect((await lines().readlines()).map((l) => Buffer.from(l).toString())).toEqual([
-      'one\n',
-      'two\n',
-      'three',
-    ])
-    expect((await lines().readlines(5)).map((l) => Buffer.from(l).toString())).toEqual([
-      'one\n',
-      'two\n',
-    ])
-  })
-
-  it('iterates lines', async () => {
-    const seen: string[] = []
-    for await (const line of lines()) seen.push(Buffer.from(line).toString())
-    expect(seen).toEqual(['one\n', 'two\n', 'three'])
   })
 })
 

@@ -9,13 +9,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { NodeHandler } from '@wsgi/core/node'
 import type { NextFunction, NodeHandlerOptions } from '@wsgi/core/node'
+import { InputReader } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIEnvironment } from '@wsgi/core/types'
+import { unquoteLatin1 } from '@wsgi/core/util'
 
 import type { BodySource, ParsedRequest } from './body-state.ts'
 import { bodySource } from './body-state.ts'
-import { BytesInput, ConsumedInput } from './inputs.ts'
+import { ConsumedInput } from './inputs.ts'
 import { copyEnviron } from './request-sync.ts'
-import { pathOf, unquoteLatin1 } from './url.ts'
+import { pathOf } from './url.ts'
 
 /** Environ key of the Express request (the same object as `wsgits.node_request`). */
 export const EXPRESS_REQUEST_KEY = 'wsgits.express_request'
@@ -138,7 +140,7 @@ export class ExpressHandler extends NodeHandler {
       source.kind === 'stream'
         ? super.getStdin()
         : source.kind === 'replay'
-          ? new BytesInput(source.bytes)
+          ? InputReader.fromBytes(source.bytes)
           : new ConsumedInput()
     return this.#input
   }

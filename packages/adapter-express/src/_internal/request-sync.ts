@@ -7,8 +7,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 import type { WSGIEnvironment } from '@wsgi/core/types'
+import { unquoteLatin1 } from '@wsgi/core/util'
 
-import { pathOf, quotePath, unquoteLatin1 } from './url.ts'
+import { pathOf, quotePath } from './url.ts'
 
 /** What a request looked like at one moment, to find out later what middleware changed. */
 export interface RequestSnapshot {

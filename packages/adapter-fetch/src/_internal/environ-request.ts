@@ -66,7 +66,8 @@ export function bodyLimit(environ: WSGIEnvironment): number {
  * @throws TypeError from the `Request` constructor when the environ cannot make a valid request
  *   (a malformed `Host`, a method fetch forbids such as `CONNECT`, a header value with control
  *   characters); `fromFetch` answers those with a 4xx/5xx response.
- * @throws RangeError when a path or query string is not a native (latin-1) string.
+ * @throws WSGIError `ERR_WSGI_NOT_LATIN1` when a path or query string is not a native (latin-1)
+ *   string.
  */
 export function environRequest(environ: WSGIEnvironment, options: EnvironRequestOptions): Request {
   // As sent: fetch itself upper-cases the six standard methods and keeps others (PATCH) as given.

@@ -2,22 +2,13 @@
  * Hop-by-hop header detection for both directions of the fetch bridge.
  *
  * Wider than `isHopByHop` of `@wsgi/core/util` (wsgiref's list, which even spells `trailers`):
- * at a fetch boundary every connection-level header is dropped, including `Trailer`, all
- * `Proxy-*` and every name that `Connection` itself lists.
+ * at a fetch boundary every connection-level header is dropped, so core's check is extended with
+ * `Trailer`, all `Proxy-*` and every name that `Connection` itself lists.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1 RFC 9110, Connection}
  * @module
  */
-
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'trailers',
-  'transfer-encoding',
-  'upgrade',
-])
+import { isHopByHop } from '@wsgi/core/util'
 
 /** The lower-cased names a `Connection` header value lists (`close` and `keep-alive` included). */
 export function connectionTokens(value: string | null | undefined): Set<string> {
@@ -36,5 +27,10 @@ export function connectionTokens(value: string | null | undefined): Set<string> 
  */
 export function isHopByHopHeader(name: string, listed?: ReadonlySet<string>): boolean {
   const lower = name.toLowerCase()
-  return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || listed?.has(lower) === true
+  return (
+    isHopByHop(lower) ||
+    lower === 'trailer' ||
+    lower.startsWith('proxy-') ||
+    listed?.has(lower) === true
+  )
 }

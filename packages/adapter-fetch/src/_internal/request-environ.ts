@@ -3,8 +3,10 @@
  *
  * @module
  */
+import { quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
+
 import { connectionTokens, isHopByHopHeader } from './hop-by-hop.ts'
-import { escapeRaw, quoteLatin1, unquoteLatin1 } from './latin1.ts'
+import { escapeRaw } from './latin1.ts'
 
 /**
  * Normalises a mount prefix to PEP 3333's `SCRIPT_NAME` form: a leading `/`, no trailing `/`,

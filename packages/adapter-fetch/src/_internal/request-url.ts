@@ -5,8 +5,9 @@
  * @module
  */
 import type { WSGIEnvironment } from '@wsgi/core/types'
+import { quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
 
-import { decodePrefix, escapeRaw, quoteLatin1, unquoteLatin1 } from './latin1.ts'
+import { decodePrefix, escapeRaw } from './latin1.ts'
 
 // Divergence from wsgiref: `request_uri()` keeps only `/;=,` unescaped; RFC 3986 allows every
 // sub-delim plus `:` and `@` in a path segment, and a router that matches on the raw path (Hono
@@ -57,8 +58,8 @@ function rawPath(environ: WSGIEnvironment, decodedPath: string): string | undefi
  * origin + `SCRIPT_NAME` + `PATH_INFO` + `?QUERY_STRING`. With it true the mount prefix is left
  * out, as a router that strips it would pass the URL on.
  *
- * @throws RangeError when `SCRIPT_NAME`, `PATH_INFO` or `QUERY_STRING` holds a character above
- *   U+00FF (not a PEP 3333 native string).
+ * @throws WSGIError `ERR_WSGI_NOT_LATIN1` when `SCRIPT_NAME`, `PATH_INFO` or `QUERY_STRING` holds
+ *   a character above U+00FF (not a PEP 3333 native string).
  */
 export function environURL(environ: WSGIEnvironment, stripScriptName: boolean): string {
   const scriptName = stringKey(environ, 'SCRIPT_NAME')

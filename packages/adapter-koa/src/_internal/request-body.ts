@@ -3,8 +3,9 @@
  * still known? (bridge-pitfalls A1: never wait on a drained stream.)
  *
  * koa-bodyparser reads the whole body and keeps the text it parsed in `ctx.request.rawBody`; that
- * text is offered again as `wsgi.input`. A body that is gone for good makes every read of
- * `wsgi.input` fail with `ERR_WSGI_BODY_ALREADY_READ` at once: never a hang.
+ * text is offered again as `wsgi.input` (core's `InputReader.fromBytes`). A body that is gone for
+ * good makes every read of `wsgi.input` fail with `ERR_WSGI_BODY_ALREADY_READ` at once: never a
+ * hang.
  *
  * @module
  */
@@ -27,7 +28,6 @@ export interface ParsedRequest {
 }
 
 const EMPTY = new Uint8Array(0)
-const NL = 0x0a
 // koa-body's `includeUnparsed: true` keeps the raw text under this symbol of the parsed body.
 const kUnparsedBody = Symbol.for('unparsedBody')
 
@@ -69,57 +69,6 @@ export function bodySource(ctx: ParsedRequest): BodySource {
   // Nothing was lost when there was nothing to read (a GET whose stream was resumed).
   if (!expectsBody(req)) return { kind: 'replay', bytes: EMPTY }
   return { kind: 'consumed' }
-}
-
-/** `wsgi.input` over bytes already in memory (the body a parser kept). */
-export class BytesInput implements InputStream {
-  #bytes: Uint8Array
-  #pos = 0
-
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes
-  }
-
-  /** Read at most `size` bytes; all that is left when `size` is omitted or negative. */
-  read(size?: number): Promise<Uint8Array> {
-    const left = this.#bytes.length - this.#pos
-    return Promise.resolve(this.#take(size === undefined || size < 0 ? left : Math.min(size, left)))
-  }
-
-  /** Read one line including its `\n`, or at most `size` bytes, or what is left. */
-  readline(size?: number): Promise<Uint8Array> {
-    const left = this.#bytes.length - this.#pos
-    const limit = size === undefined || size < 0 ? left : Math.min(size, left)
-    const nl = this.#bytes.indexOf(NL, this.#pos)
-    return Promise.resolve(this.#take(nl < 0 ? limit : Math.min(nl - this.#pos + 1, limit)))
-  }
-
-  /** Read lines until the end, or until they hold at least `hint` bytes. */
-  async readlines(hint?: number): Promise<Uint8Array[]> {
-    const lines: Uint8Array[] = []
-    let total = 0
-    for (;;) {
-      const line = await this.readline()
-      if (line.length === 0) return lines
-      lines.push(line)
-      total += line.length
-      if (hint !== undefined && hint > 0 && total >= hint) return lines
-    }
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const line = await this.readline()
-      if (line.length === 0) return
-      yield line
-    }
-  }
-
-  #take(n: number): Uint8Array {
-    const chunk = this.#bytes.subarray(this.#pos, this.#pos + n)
-    this.#pos += n
-    return chunk
-  }
 }
 
 function alreadyRead(): WSGIError {

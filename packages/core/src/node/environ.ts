@@ -103,6 +103,11 @@ function headerKey(name: string): HeaderKey | null {
   return key
 }
 
+/** True for a CGI variable's name or a dotted key (`wsgi.*`…): not a custom environ key. */
+export function isCGIKey(key: string): boolean {
+  return CGI_KEYS.has(key) || key.includes('.')
+}
+
 /** True when `env` holds a key that is neither a CGI variable nor dotted (`wsgi.*`…). */
 export function hasCustomKeys(env: Readonly<Record<string, unknown>>): boolean {
   for (const key in env) {
@@ -156,7 +161,8 @@ function hostName(host: string): string {
   return colon < 0 ? host : host.slice(0, colon)
 }
 
-/** `::ffff:127.0.0.1` -> `127.0.0.1`: IPv4 clients of a dual-stack socket, written as IPv4. */
+// Divergence from wsgiref: an IPv4 client of a dual-stack socket is written as IPv4
+// (`::ffff:127.0.0.1` -> `127.0.0.1`), as wsgiref's IPv4-only socket reports it.
 function plainAddress(address: string | undefined): string {
   if (address === undefined) return ''
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
@@ -221,7 +227,8 @@ export function fillRequestEnviron(
   env['PATH_INFO'] = pathInfo
   env['QUERY_STRING'] = question < 0 ? '' : url.slice(question + 1)
   env['REMOTE_ADDR'] = plainAddress(socket?.remoteAddress)
-  // Not in wsgiref (nor in PEP 3333), but in CGI practice (Apache, nginx, uWSGI) and cheap.
+  // Divergence from wsgiref: REMOTE_PORT is added (not in wsgiref nor PEP 3333, but in CGI
+  // practice: Apache, nginx, uWSGI).
   env['REMOTE_PORT'] = socket?.remotePort === undefined ? '' : String(socket.remotePort)
   env['CONTENT_LENGTH'] ??= ''
   // Present before the headers are read, so that headers mapping onto them are skipped.

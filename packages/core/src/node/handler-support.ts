@@ -1,0 +1,160 @@
+/**
+ * Pieces of {@link NodeHandler}'s hot path, kept apart so the handler reads as the protocol: the
+ * environ's starting shape, the `Headers` that exposes its list, the request body source, and
+ * small status and header tests that run on every response. Internal to the Node bridge.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+import { Headers } from '../headers.ts'
+import type { FileWrapper as FileWrapperFunction, HeaderList } from '../types.ts'
+import { FileWrapper } from '../util.ts'
+
+/** The error `_write` rejects with once the response is gone: the code BaseHandler knows. */
+export function streamDestroyed(): Error {
+  return Object.assign(new Error('Cannot call write after a stream was destroyed'), {
+    code: 'ERR_STREAM_DESTROYED',
+  })
+}
+
+/** The status code of a status line already checked by `startResponse` (`'404 Not Found'`). */
+export function statusCodeOf(status: string): number {
+  return (
+    (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + status.charCodeAt(2) - 48
+  )
+}
+
+/** True for status codes whose responses never carry a body (1xx, 204, 205, 304). */
+export function isNullBodyStatus(code: number): boolean {
+  return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
+}
+
+/** `Content-Length` in any case, without a regular expression (this runs for every response). */
+export function isContentLength(name: string): boolean {
+  return (
+    name.length === 14 && (name === 'Content-Length' || name.toLowerCase() === 'content-length')
+  )
+}
+
+// Node keeps the headers set with res.setHeader() under this symbol (null while there are none);
+// looked up once, so that the common case needs no getHeaderNames() array per response.
+let kOutHeaders: symbol | null | undefined
+
+/** True when someone already called `res.setHeader()` on this response. */
+export function hasPresetHeaders(res: ServerResponse): boolean {
+  if (kOutHeaders === undefined) {
+    kOutHeaders =
+      Object.getOwnPropertySymbols(res).find((s) => s.description === 'kOutHeaders') ?? null
+  }
+  if (kOutHeaders === null) return res.getHeaderNames().length > 0
+  const preset = (res as unknown as Record<symbol, unknown>)[kOutHeaders]
+  return preset !== null && preset !== undefined
+}
+
+/**
+ * A new environ holding every key a Node request's environ always has, all still undefined, in
+ * one literal (so one shape, with room for the keys inside the object). Optional keys
+ * (CONTENT_TYPE, HTTPS, SERVER_SOFTWARE, HTTP_*) are added when present.
+ */
+export function newEnviron(): Record<string, unknown> {
+  return {
+    SERVER_PROTOCOL: undefined,
+    REQUEST_METHOD: undefined,
+    SCRIPT_NAME: undefined,
+    PATH_INFO: undefined,
+    QUERY_STRING: undefined,
+    REMOTE_ADDR: undefined,
+    REMOTE_PORT: undefined,
+    CONTENT_LENGTH: undefined,
+    SERVER_NAME: undefined,
+    SERVER_PORT: undefined,
+    GATEWAY_INTERFACE: undefined,
+    REMOTE_HOST: undefined,
+    'wsgi.input': undefined,
+    'wsgi.errors': undefined,
+    'wsgi.version': undefined,
+    'wsgi.run_once': undefined,
+    'wsgi.url_scheme': undefined,
+    'wsgi.multithread': undefined,
+    'wsgi.multiprocess': undefined,
+    'wsgi.file_wrapper': undefined,
+    'wsgi.input_terminated': undefined,
+    'wsgits.node_request': undefined,
+    'wsgits.node_response': undefined,
+    'wsgits.add_trailers': undefined,
+  }
+}
+
+/**
+ * Remove the keys of {@link newEnviron} that a hook left unset (a subclass's `addCgiVars`, a
+ * partial `getEnviron`), so no key holds `undefined`. Each key is named: computed keys, or a
+ * for-in loop over an object with an accessor, would cost more than building the environ.
+ */
+export function dropUnset(env: Record<string, unknown>): void {
+  if (env['SERVER_PROTOCOL'] === undefined) delete env['SERVER_PROTOCOL']
+  if (env['REQUEST_METHOD'] === undefined) delete env['REQUEST_METHOD']
+  if (env['SCRIPT_NAME'] === undefined) delete env['SCRIPT_NAME']
+  if (env['PATH_INFO'] === undefined) delete env['PATH_INFO']
+  if (env['QUERY_STRING'] === undefined) delete env['QUERY_STRING']
+  if (env['REMOTE_ADDR'] === undefined) delete env['REMOTE_ADDR']
+  if (env['REMOTE_PORT'] === undefined) delete env['REMOTE_PORT']
+  if (env['CONTENT_LENGTH'] === undefined) delete env['CONTENT_LENGTH']
+  if (env['SERVER_NAME'] === undefined) delete env['SERVER_NAME']
+  if (env['SERVER_PORT'] === undefined) delete env['SERVER_PORT']
+  if (env['GATEWAY_INTERFACE'] === undefined) delete env['GATEWAY_INTERFACE']
+  if (env['REMOTE_HOST'] === undefined) delete env['REMOTE_HOST']
+  if (env['wsgi.input'] === undefined) delete env['wsgi.input']
+  if (env['wsgi.errors'] === undefined) delete env['wsgi.errors']
+  if (env['wsgi.file_wrapper'] === undefined) delete env['wsgi.file_wrapper']
+  if (env['wsgi.input_terminated'] === undefined) delete env['wsgi.input_terminated']
+  if (env['wsgits.node_request'] === undefined) delete env['wsgits.node_request']
+  if (env['wsgits.node_response'] === undefined) delete env['wsgits.node_response']
+  if (env['wsgits.add_trailers'] === undefined) delete env['wsgits.add_trailers']
+}
+
+// One shared wsgi.file_wrapper callable, as BaseHandler has (PEP 3333 wants a plain callable).
+export const makeFileWrapper: FileWrapperFunction = (filelike, blockSize) =>
+  new FileWrapper(filelike, blockSize)
+
+/**
+ * `Headers` that keeps hold of the list it wraps, so that the hot paths of {@link NodeHandler}
+ * read it by index and append `Content-Length` without a lookup. Everything else is `Headers`.
+ */
+export class ListHeaders extends Headers {
+  readonly #list: HeaderList
+
+  constructor(headers?: HeaderList | null) {
+    super(headers)
+    this.#list = headers ?? []
+  }
+
+  /** The wrapped list, when `headers` is a `ListHeaders` (else undefined: use the API). */
+  static listOf(headers: Headers): HeaderList | undefined {
+    return #list in headers ? headers.#list : undefined
+  }
+}
+
+/** The request body as `wsgi.input` reads it; remembers whether anyone started reading. */
+export class RequestBody implements AsyncIterable<Uint8Array> {
+  readonly req: IncomingMessage
+  started = false
+
+  constructor(req: IncomingMessage) {
+    this.req = req
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.started = true
+    // destroyOnReturn: false — an input limit that stops reading must not destroy the request
+    // (that would destroy the socket before the app could answer 413).
+    return this.req.iterator({ destroyOnReturn: false })
+  }
+}
+
+/** True when the request said a body follows: `Transfer-Encoding`, or a non-zero length. */
+export function announcesBody(env: Readonly<Record<string, unknown>>): boolean {
+  if (env['HTTP_TRANSFER_ENCODING'] !== undefined) return true
+  const length = env['CONTENT_LENGTH']
+  return typeof length === 'string' && length !== '' && length !== '0'
+}

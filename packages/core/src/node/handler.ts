@@ -1,0 +1,524 @@
+/**
+ * `NodeHandler`: the `BaseHandler` that speaks `http.IncomingMessage`/`http.ServerResponse`.
+ * wsgiref's `ServerHandler` for Node: the simple server, the CLI and the Express, Koa and Fastify
+ * adapters all run gateway apps through it. If you are writing an adapter that mounts a gateway
+ * app inside a Node framework, subclass it and pass it to `toNodeListener` as `handlerClass`.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
+
+import { isWSGIError, toError } from '../errors.ts'
+import { BaseHandler } from '../handlers/base-handler.ts'
+import type { Headers } from '../headers.ts'
+import type {
+  ErrorStream,
+  FileWrapper as FileWrapperFunction,
+  HeaderList,
+  InputStream,
+  ResponseBody,
+  WSGIEnvironment,
+} from '../types.ts'
+import { FileWrapper } from '../util.ts'
+import { TextErrorStream } from '../_internal/error-stream.ts'
+import { InputReader } from '../_internal/input.ts'
+import { addExtensionEnviron, expectsContinue, fillRequestEnviron } from './environ.ts'
+import {
+  ListHeaders,
+  RequestBody,
+  announcesBody,
+  dropUnset,
+  hasPresetHeaders,
+  isContentLength,
+  isNullBodyStatus,
+  makeFileWrapper,
+  newEnviron,
+  statusCodeOf,
+  streamDestroyed,
+} from './handler-support.ts'
+
+/** What Express and Connect pass as the third argument of a middleware. */
+export type NextFunction = (error?: unknown) => void
+
+/** Options of {@link NodeHandler} (and of {@link toNodeListener}). */
+export interface NodeHandlerOptions {
+  /** `SCRIPT_NAME`: the mount point of the app, cut off the front of `PATH_INFO`. Default `''`. */
+  readonly scriptName?: string | undefined
+  /** `SERVER_NAME`. Default: from the `Host` header, else the socket's local address. */
+  readonly serverName?: string | undefined
+  /** The `Server` response header and `SERVER_SOFTWARE`. Default: none. */
+  readonly serverSoftware?: string | undefined
+  /** `wsgi.errors`, where application errors are logged. Default: `process.stderr`. */
+  readonly errors?: ErrorStream | undefined
+  /**
+   * `wsgi.multithread`. Default `false`: Node never runs two calls of the app in parallel. Calls
+   * do interleave at each `await`, so per-request state must not live in module globals across
+   * an `await` (true of any Node code).
+   */
+  readonly multithread?: boolean | undefined
+  /** `wsgi.multiprocess`. Default `false`; set it when running under `node:cluster`. */
+  readonly multiprocess?: boolean | undefined
+  /** Most request body bytes `wsgi.input` delivers; more fails with `ERR_WSGI_BODY_TOO_LARGE`. */
+  readonly inputLimit?: number | undefined
+  /**
+   * After the response, request body bytes the app left unread are read and dropped, up to this
+   * many, so the connection can serve the next request; beyond it the connection is closed.
+   * Default 65536.
+   */
+  readonly drainLimit?: number | undefined
+  /**
+   * Called instead of logging and answering 500 when the app fails before its response started;
+   * it then owns the response. The Express adapter passes `next` here to reach Express's error
+   * handlers. Errors after the response started always cut the connection.
+   */
+  readonly onError?:
+    | ((error: unknown, req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void)
+    | undefined
+}
+
+/** A class that can stand in for {@link NodeHandler} (`toNodeListener`'s `handlerClass`). */
+export type NodeHandlerClass = new (
+  req: IncomingMessage,
+  res: ServerResponse,
+  options?: NodeHandlerOptions,
+  next?: NextFunction,
+) => NodeHandler
+
+const DEFAULT_DRAIN_LIMIT = 65536
+// How long a cut connection may take to hand over the bytes written before the error.
+const ABORT_GRACE_MS = 2000
+const RESOLVED: Promise<void> = Promise.resolve()
+let defaultErrors: ErrorStream | undefined
+
+/**
+ * Runs a gateway application for one Node request: the `ServerHandler` of wsgiref, with
+ * `res.writeHead()`/`res.write()` as its transport.
+ *
+ * - Status line and headers go out through `res.writeHead(code, reason, flatHeaders)`, so every
+ *   `Set-Cookie` survives; Node adds `Date` (and `Connection`, `Transfer-Encoding`) itself.
+ * - `write` honours backpressure: it waits for `'drain'`, and rejects with
+ *   `ERR_STREAM_DESTROYED` if the client goes away first (a silent end, like wsgiref's
+ *   `BrokenPipeError`).
+ * - An empty first chunk flushes the headers (server-sent events start at once).
+ * - An error after the response started destroys the connection: never a second response.
+ * - `Expect: 100-continue`: `100 Continue` is sent when the app first reads `wsgi.input`, so an
+ *   app can refuse an upload before it is sent (wire the server with {@link attachListener}).
+ * - After the response, an unread request body is drained up to `drainLimit` bytes, or the
+ *   connection is closed.
+ *
+ * Divergence from wsgiref: the status line is always `HTTP/1.1` (Node's server answers every
+ * client with its own version, as RFC 9110 §2.5 allows); `httpVersion` reports the request's.
+ *
+ * @example
+ * ```ts
+ * http.createServer((req, res) => void new NodeHandler(req, res).run(app))
+ * ```
+ */
+export class NodeHandler extends BaseHandler {
+  override headersClass: new (headers?: HeaderList) => Headers = ListHeaders
+  override wsgiMultithread = false
+  override wsgiMultiprocess = false
+  /** The request. */
+  readonly request: IncomingMessage
+  /** The response. */
+  readonly response: ServerResponse
+  /** Express/Connect's `next`, when the listener was called as middleware; unused by default. */
+  readonly next: NextFunction | undefined
+  /** The options this handler was made with. */
+  protected readonly options: NodeHandlerOptions
+  #body: RequestBody | undefined = undefined
+  #input: InputReader | undefined = undefined
+  #finishing = false
+  // The environ may hold keys besides the CGI ones (from osEnviron): see setupEnviron().
+  #customBase = true
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: NodeHandlerOptions = {},
+    next?: NextFunction,
+  ) {
+    super()
+    this.request = req
+    this.response = res
+    this.next = next
+    this.options = options
+    this.httpVersion = req.httpVersion
+    this.serverSoftware = options.serverSoftware
+    if (options.multithread !== undefined) this.wsgiMultithread = options.multithread
+    if (options.multiprocess !== undefined) this.wsgiMultiprocess = options.multiprocess
+  }
+
+  /**
+   * As `BaseHandler#setupEnviron` (`osEnviron`, then `addCgiVars()`, then the `wsgi.*` keys), on
+   * an object that starts with every key a request always has, in one order. V8 then keeps it a
+   * fast object; built key by key (most keys are computed: HTTP_*), it would turn into a slow
+   * dictionary on every request.
+   */
+  override setupEnviron(): void {
+    const env = newEnviron()
+    const os = this.osEnviron
+    let custom = false
+    for (const key in os) {
+      env[key] = os[key]
+      custom = true
+    }
+    this.#customBase = custom
+    this.environ = env as WSGIEnvironment
+    this.addCgiVars()
+    env['wsgi.input'] = this.getStdin()
+    env['wsgi.errors'] = this.getStderr()
+    env['wsgi.version'] = this.wsgiVersion
+    env['wsgi.run_once'] = this.wsgiRunOnce
+    env['wsgi.url_scheme'] = this.getScheme()
+    env['wsgi.multithread'] = this.wsgiMultithread
+    env['wsgi.multiprocess'] = this.wsgiMultiprocess
+    const wrapper = this.wsgiFileWrapper
+    if (wrapper !== undefined) {
+      env['wsgi.file_wrapper'] =
+        wrapper === FileWrapper
+          ? makeFileWrapper
+          : (((f, b) => new wrapper(f, b)) satisfies FileWrapperFunction)
+    }
+    if (this.originServer && this.serverSoftware !== undefined) {
+      env['SERVER_SOFTWARE'] ??= this.serverSoftware
+    }
+    dropUnset(env)
+  }
+
+  /** The environ's CGI variables from the request, then the `wsgits.*` keys. */
+  override addCgiVars(): void {
+    const env = this.environ as Record<string, unknown>
+    fillRequestEnviron(env, this.request, this.options, this.#customBase)
+    this.addExtensionVars()
+  }
+
+  /**
+   * Add `wsgi.input_terminated` (the input ends by itself, chunked or not) and the `wsgits.*`
+   * keys (signal, trailers, native objects). Override to add your own.
+   */
+  protected addExtensionVars(): void {
+    const env = this.environ as Record<string, unknown>
+    env['wsgi.input_terminated'] = true
+    addExtensionEnviron(env, this.request, this.response)
+  }
+
+  /** `wsgi.input`: an `InputReader` over the request, sending `100 Continue` on first read. */
+  override getStdin(): InputStream {
+    if (this.#input !== undefined) return this.#input
+    const body = new RequestBody(this.request)
+    const limit = this.options.inputLimit
+    const env = this.environ
+    this.#body = body
+    this.#input =
+      env !== undefined && expectsContinue(env)
+        ? new InputReader(body, {
+            onFirstRead: () => {
+              this.#sendContinue()
+            },
+            limit: limit ?? Infinity,
+          })
+        : limit === undefined
+          ? new InputReader(body)
+          : new InputReader(body, { limit })
+    return this.#input
+  }
+
+  /** `wsgi.errors`: the `errors` option, else `process.stderr`. */
+  override getStderr(): ErrorStream {
+    return this.options.errors ?? (defaultErrors ??= new TextErrorStream(process.stderr))
+  }
+
+  /**
+   * Send the status and headers with `res.writeHead()` (no bytes are built here). Nothing counts
+   * as sent when Node rejects a header (a name that is not a token, say): the app's error then
+   * still gets its 500.
+   */
+  override sendHeaders(): Promise<void> {
+    this.cleanupHeaders()
+    this.decideBody()
+    this.#writeHead()
+    this.headersSent = true
+    // An empty first chunk means "headers now": a stream such as server-sent events must reach
+    // the client before its first event. (Not when the response is already complete.)
+    if (this.bytesSent === 0 && !this.#finishing) this.response.flushHeaders()
+    return RESOLVED
+  }
+
+  /**
+   * As `BaseHandler#cleanupHeaders` (a `Content-Length` for a one-item array body, none for
+   * statuses without a body), without case-folding lookups.
+   */
+  override cleanupHeaders(): void {
+    const headers = this.headers
+    const status = this.status
+    if (headers === undefined || status === undefined) {
+      super.cleanupHeaders()
+      return
+    }
+    if (isNullBodyStatus(statusCodeOf(status))) return
+    const list = ListHeaders.listOf(headers)
+    if (list === undefined) {
+      for (const entry of headers) if (isContentLength(entry[0])) return
+    } else {
+      for (const entry of list) if (isContentLength(entry[0])) return
+    }
+    this.setContentLength()
+  }
+
+  /** As `BaseHandler#setContentLength`: `Content-Length` when the body is a one-item array. */
+  override setContentLength(): void {
+    const result = this.result
+    const headers = this.headers
+    if (!Array.isArray(result) || result.length !== 1 || headers === undefined) return
+    const value = String(this.bytesSent)
+    for (const entry of headers) {
+      if (isContentLength(entry[0])) {
+        headers.set('Content-Length', value)
+        return
+      }
+    }
+    // Digits only: nothing for Headers to check.
+    const list = ListHeaders.listOf(headers)
+    if (list === undefined) headers.addHeader('Content-Length', value)
+    else list.push(['Content-Length', value])
+  }
+
+  /**
+   * The app's response, with a fast path for the most common one: a one-item array, sent with
+   * a single `res.end(chunk)` (headers and body in one packet).
+   */
+  override finishResponse(): Promise<void> {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
+      const chunk: unknown = (result as unknown[])[0]
+      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
+    }
+    return super.finishResponse()
+  }
+
+  /** After the last chunk: the headers if still unsent, then `res.end()`. */
+  override async finishContent(): Promise<void> {
+    this.#finishing = true
+    if (!this.headersSent) await super.finishContent()
+    this.#end(undefined)
+  }
+
+  /**
+   * Log the error; answer 500 if the response has not started (or hand the error to the
+   * `onError` option), else destroy the connection.
+   */
+  override async handleError(error: unknown): Promise<void> {
+    // Divergence from wsgiref: the transport's own state decides whether a response started
+    // (wsgiref trusts headers_sent), so an error never produces a second response.
+    const res = this.response
+    if (res.headersSent) {
+      // The status line is committed (perhaps by someone else): a second response would corrupt
+      // the connection, so cut it and let the client see a truncated response.
+      this.logException(error)
+      this.abortOutput(error)
+      return
+    }
+    const onError = this.options.onError
+    if (onError !== undefined) {
+      onError(error, this.request, res, this.next)
+      return
+    }
+    await super.handleError(error)
+  }
+
+  /**
+   * Cut the connection: what was written still goes out (so the client sees the status and the
+   * partial body), then the socket is closed without a proper end of body (no chunked
+   * terminator, fewer bytes than `Content-Length`), so the client cannot take it for a whole one.
+   */
+  protected override abortOutput(error: unknown): void {
+    const res = this.response
+    if (res.writableFinished) return
+    const socket = res.socket
+    if (!(socket instanceof Socket) || socket.destroyed) {
+      // Not a TCP socket (a bridge's synthetic one, say): an orderly end could pass for a whole
+      // body there, so the response is destroyed with the error.
+      res.destroy(toError(error))
+      return
+    }
+    // destroySoon() ends the socket once the queued bytes are written; a client that stops
+    // reading does not keep it open for long.
+    socket.destroySoon()
+    setTimeout(() => {
+      socket.destroy()
+    }, ABORT_GRACE_MS).unref()
+  }
+
+  /** Also true when reading `wsgi.input` failed because the client went away. */
+  protected override isClientDisconnect(error: unknown): boolean {
+    if (super.isClientDisconnect(error)) return true
+    return (
+      isWSGIError(error) &&
+      error.code === 'ERR_WSGI_INPUT_ERROR' &&
+      (super.isClientDisconnect(error.cause) || this.response.destroyed)
+    )
+  }
+
+  /** `res.write()`, waiting for `'drain'` when Node's buffer is full. */
+  protected override _write(data: Uint8Array): void | Promise<void> {
+    const res = this.response
+    if (res.destroyed) throw streamDestroyed()
+    if (res.write(data)) return undefined
+    return this.#drained()
+  }
+
+  /** Nothing to do: Node sends what `res.write()` was given. */
+  protected override _flush(): void {
+    // Node's socket flushes by itself (writes of one tick are corked into one packet).
+  }
+
+  #drained(): Promise<void> {
+    const res = this.response
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        res.off('close', onClose)
+        resolve()
+      }
+      const onClose = (): void => {
+        res.off('drain', onDrain)
+        reject(streamDestroyed())
+      }
+      res.once('drain', onDrain)
+      res.once('close', onClose)
+    })
+  }
+
+  #writeHead(): void {
+    // Divergence from wsgiref: Node writes the status line (always HTTP/1.1), Date when the app
+    // sent none, and Connection/Transfer-Encoding; Content-Length is computed as in wsgiref.
+    const res = this.response
+    const status = this.status ?? '500 Internal Server Error'
+    const code = statusCodeOf(status)
+    const reason = status.slice(4)
+    const headers = this.headers
+    const software = this.serverSoftware
+    if (hasPresetHeaders(res)) {
+      // Someone (Express middleware, say) already used setHeader(): writeHead() would then keep
+      // only the last of each name, so several Set-Cookie go through setHeader() as an array.
+      const grouped = new Map<string, [string, string[]]>()
+      if (headers !== undefined) {
+        for (const [name, value] of headers) {
+          const lower = name.toLowerCase()
+          const entry = grouped.get(lower)
+          if (entry === undefined) grouped.set(lower, [name, [value]])
+          else entry[1].push(value)
+        }
+      }
+      if (software !== undefined && !grouped.has('server')) res.setHeader('Server', software)
+      for (const [name, values] of grouped.values()) {
+        res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values)
+      }
+      res.writeHead(code, reason)
+      return
+    }
+    // wsgiref writes Server before the app's headers (unless the app sent one); Node adds Date
+    // after them.
+    const flat: string[] = software === undefined ? [] : ['Server', software]
+    let hasServer = false
+    const list = headers === undefined ? [] : (ListHeaders.listOf(headers) ?? headers.items())
+    for (const entry of list) {
+      const name = entry[0]
+      flat.push(name, entry[1])
+      if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true
+    }
+    if (hasServer && software !== undefined) flat.splice(0, 2)
+    res.writeHead(code, reason, flat)
+  }
+
+  // Synchronous as far as it can be: headers and body leave in one res.end() call, and only
+  // close() (the body's close(), the access log) is awaited.
+  #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
+    try {
+      this.bytesSent = chunk.length
+      this.#finishing = true
+      const sent = this.sendHeaders()
+      // A subclass whose sendHeaders() really waits for something gets the general path.
+      if (sent !== RESOLVED) return this.#sendWholeLater(sent, chunk, result)
+      this.#end(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
+    } catch (error) {
+      return this.#failWhole(error, result)
+    }
+    return this.close()
+  }
+
+  async #sendWholeLater(
+    sent: Promise<void>,
+    chunk: Uint8Array,
+    result: ResponseBody,
+  ): Promise<void> {
+    try {
+      await sent
+      this.#end(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
+    } catch (error) {
+      await this.#failWhole(error, result)
+    }
+    await this.close()
+  }
+
+  // As BaseHandler.finishResponse on error: the body is closed (once) before the error goes on.
+  async #failWhole(error: unknown, result: ResponseBody): Promise<never> {
+    this.result = undefined
+    await result.close?.()
+    throw error
+  }
+
+  #end(chunk: Uint8Array | undefined): void {
+    const res = this.response
+    if (res.destroyed) throw streamDestroyed()
+    if (chunk === undefined) res.end()
+    else res.end(chunk)
+    this.#afterResponse()
+  }
+
+  #sendContinue(): void {
+    const res = this.response as ServerResponse & { _sent100?: boolean }
+    // Node sends 100 by itself when the server has no 'checkContinue' listener; then _sent100
+    // is set and nothing more is needed. After the final status it is too late to ask for a body.
+    if (!res.headersSent && res._sent100 !== true && !res.destroyed) res.writeContinue()
+  }
+
+  /** Make the connection reusable: drop an unread request body, up to `drainLimit` bytes. */
+  #afterResponse(): void {
+    const req = this.request
+    const body = this.#body
+    if (!body?.started) {
+      // Nobody read the body: Node drops what already arrived; only a body still on its way
+      // needs us (Node would read all of it, however large).
+      if (req.complete) return
+      const env = this.environ
+      // No body announced: the request is complete, though a response sent from inside the
+      // 'request' event (a synchronous app) comes before Node marks it so.
+      if (env === undefined || !announcesBody(env)) return
+      const res = this.response as ServerResponse & { _sent100?: boolean }
+      // A client still waiting for 100 Continue sends nothing more; Node closes the connection.
+      if (expectsContinue(env) && res._sent100 !== true) return
+    } else if (req.readableEnded) {
+      return
+    }
+    void this.#drain()
+  }
+
+  async #drain(): Promise<void> {
+    const req = this.request
+    if (this.#input === undefined) this.getStdin()
+    const input = this.#input
+    if (input === undefined) return
+    try {
+      await input.discard(this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)
+    } catch {
+      // The client went away or the body was broken: the connection is closed below.
+    }
+    if (req.readableEnded) return
+    const res = this.response
+    const socket = req.socket as IncomingMessage['socket'] | null
+    if (res.writableFinished || res.destroyed) socket?.destroy()
+    else res.once('finish', () => socket?.destroy())
+  }
+}
