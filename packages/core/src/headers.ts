@@ -23,6 +23,8 @@ const NAME_DISALLOWED = /[\x00-\x1f\x7f]/
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const VALUE_DISALLOWED = /[\x00-\x08\x0a-\x1f\x7f]/
 const ASCII_UPPER = /[A-Z]/
+// eslint-disable-next-line no-control-regex -- the test is for anything outside ASCII
+const NON_ASCII = /[^\x00-\x7f]/
 
 function checkString(value: unknown, isName: boolean): string {
   if (typeof value !== 'string') {
@@ -41,7 +43,10 @@ function checkString(value: unknown, isName: boolean): string {
 // ASCII tokens); Python's str.lower() would also fold latin-1 letters such as 'Ä'.
 function lowerName(name: unknown): string {
   const s = checkString(name, true)
-  return ASCII_UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s
+  if (!ASCII_UPPER.test(s)) return s
+  // Runs on every lookup: the built-in toLowerCase() is exact for ASCII names (all real ones);
+  // only a name with latin-1 letters needs the fold restricted to A-Z.
+  return NON_ASCII.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase()
 }
 
 function sameName(name: string, lower: string): boolean {
