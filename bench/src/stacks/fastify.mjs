@@ -1,0 +1,51 @@
+/**
+ * The Fastify stacks: the native app on its own server (baseline), the gateway app as a plugin
+ * through `toFastify`, and the native app on the simple server through `fromFastify`.
+ *
+ * @module
+ */
+import Fastify from 'fastify'
+
+import { fastifyApp } from '../apps/fastify.mjs'
+import { gatewayApp } from '../apps/gateway.mjs'
+import { MOUNT } from '../workloads.mjs'
+import { HOST } from './listen.mjs'
+import { serveSimple } from './node.mjs'
+
+/** @typedef {import('./index.mjs').Running} Running */
+
+/**
+ * A Fastify instance listening on a free port of 127.0.0.1.
+ *
+ * @param {import('fastify').FastifyInstance} fastify
+ * @returns {Promise<Running>}
+ */
+async function serveFastify(fastify) {
+  await fastify.listen({ host: HOST, port: 0 })
+  const address = fastify.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return {
+    port,
+    close: async () => {
+      fastify.server.closeAllConnections()
+      await fastify.close()
+    },
+  }
+}
+
+/** @type {Record<string, () => Promise<Running>>} */
+export const stacks = {
+  fastify: () => serveFastify(fastifyApp()),
+
+  'fastify-to': async () => {
+    const { toFastify } = await import('@wsgi/adapter-fastify')
+    const fastify = Fastify({ logger: false })
+    await fastify.register(toFastify(gatewayApp), { prefix: MOUNT })
+    return serveFastify(fastify)
+  },
+
+  'fastify-from': async () => {
+    const { fromFastify } = await import('@wsgi/adapter-fastify')
+    return serveSimple(fromFastify(fastifyApp()))
+  },
+}

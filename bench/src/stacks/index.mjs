@@ -1,0 +1,153 @@
+/**
+ * Every server ("stack") of the benchmark, by id: what it is, which module builds it, and which
+ * exports of our packages it needs. The parent reads this list without loading any framework;
+ * the child loads the one module its stack lives in.
+ *
+ * A stack whose package export is missing from the built `dist` is skipped with a
+ * "not available yet" line, and joins the run by itself once the export lands.
+ *
+ * @module
+ */
+
+/** A server that listens: its port, and how to stop it. */
+/** @typedef {{ port: number, close(): Promise<void> }} Running */
+/** An in-process target: one call, and how to stop it. */
+/** @typedef {{ call(request: import('../apps/call.mjs').CallRequest): Promise<import('../apps/call.mjs').CallResult>, close(): Promise<void> }} InProcess */
+
+/**
+ * @typedef {object} StackInfo
+ * @property {string} label what runs, in a few words (the table's text)
+ * @property {'node' | 'express' | 'koa' | 'fastify' | 'hono' | 'inproc'} module the module under stacks/
+ * @property {Array<[pkg: string, name: string]>} requires our exports it needs
+ * @property {'http' | 'inproc'} kind served over a socket, or called in-process
+ */
+
+/**
+ * @param {string} label
+ * @param {StackInfo['module']} module
+ * @param {Array<[string, string]>} [requires]
+ * @param {StackInfo['kind']} [kind]
+ * @returns {StackInfo}
+ */
+const stack = (label, module, requires = [], kind = 'http') => ({ label, module, requires, kind })
+
+const SIMPLE = /** @type {[string, string]} */ (['@wsgi/core/simple-server', 'makeServer'])
+
+/** @type {Record<string, StackInfo>} */
+export const STACKS = {
+  node: stack('raw node:http handler', 'node'),
+  simple: stack('gateway app on makeServer', 'node', [SIMPLE]),
+  listener: stack('gateway app, toNodeListener on node:http', 'node', [
+    ['@wsgi/core/node', 'toNodeListener'],
+  ]),
+  'fetch-hono-server': stack('fetch handler on @hono/node-server', 'node'),
+  'fetch-whatwg': stack('fetch handler on @whatwg-node/server', 'node'),
+
+  express: stack('Express app on its own server', 'express'),
+  'express-to': stack('toExpress(app) in Express', 'express', [
+    ['@wsgi/adapter-express', 'toExpress'],
+  ]),
+  'express-from': stack('fromExpress(app) on makeServer', 'express', [
+    ['@wsgi/adapter-express', 'fromExpress'],
+    SIMPLE,
+  ]),
+
+  koa: stack('Koa app on its own server', 'koa'),
+  'koa-to': stack('toKoa(app) in Koa', 'koa', [['@wsgi/adapter-koa', 'toKoa']]),
+  'koa-from': stack('fromKoa(app) on makeServer', 'koa', [
+    ['@wsgi/adapter-koa', 'fromKoa'],
+    SIMPLE,
+  ]),
+
+  fastify: stack('Fastify app on its own server', 'fastify'),
+  'fastify-to': stack('toFastify(app) in Fastify', 'fastify', [
+    ['@wsgi/adapter-fastify', 'toFastify'],
+  ]),
+  'fastify-from': stack('fromFastify(app) on makeServer', 'fastify', [
+    ['@wsgi/adapter-fastify', 'fromFastify'],
+    SIMPLE,
+  ]),
+
+  hono: stack('Hono app on @hono/node-server', 'hono'),
+  'hono-to': stack('toFetch(app) under Hono (hono/mount)', 'hono', [
+    ['@wsgi/adapter-fetch', 'toFetch'],
+  ]),
+  'hono-tohono': stack('toHono(app) under Hono', 'hono', [['@wsgi/adapter-fetch/hono', 'toHono']]),
+  'hono-from': stack('fromFetch(hono.fetch) on makeServer', 'hono', [
+    ['@wsgi/adapter-fetch', 'fromFetch'],
+    SIMPLE,
+  ]),
+  'hono-whatwg': stack('Hono app on @whatwg-node/server', 'hono'),
+
+  'express-inject': stack('light-my-request inject(expressApp)', 'inproc', [], 'inproc'),
+  'express-call': stack(
+    'fromExpress(app) called in-process',
+    'inproc',
+    [['@wsgi/adapter-express', 'fromExpress']],
+    'inproc',
+  ),
+  'koa-inject': stack('light-my-request inject(koa.callback())', 'inproc', [], 'inproc'),
+  'koa-call': stack(
+    'fromKoa(app) called in-process',
+    'inproc',
+    [['@wsgi/adapter-koa', 'fromKoa']],
+    'inproc',
+  ),
+  'fastify-inject': stack('fastify.inject() (light-my-request)', 'inproc', [], 'inproc'),
+  'fastify-call': stack(
+    'fromFastify(app) called in-process',
+    'inproc',
+    [['@wsgi/adapter-fastify', 'fromFastify']],
+    'inproc',
+  ),
+}
+
+/**
+ * Why a stack cannot run yet, or `undefined` when it can: each export it needs must be a
+ * function in the built package.
+ *
+ * @param {string} id
+ * @returns {Promise<string | undefined>}
+ */
+export async function unavailable(id) {
+  if (id.startsWith('file:')) return undefined
+  const info = STACKS[id]
+  if (info === undefined) return `unknown stack ${id}`
+  for (const [pkg, name] of info.requires) {
+    /** @type {Record<string, unknown>} */
+    let mod
+    try {
+      mod = await import(pkg)
+    } catch (error) {
+      const code = /** @type {{ code?: string }} */ (error).code ?? ''
+      return `not available yet: ${pkg} does not load (${code || String(error)})`
+    }
+    if (typeof mod[name] !== 'function') {
+      return `not available yet: ${pkg} has no export ${name} in its built dist`
+    }
+  }
+  return undefined
+}
+
+/**
+ * Build a stack (in the child process). An id `file:///…/module.mjs` names a module of your own
+ * whose `start()` builds the server: a way to measure an experiment (a patched copy of a
+ * bridge, say) with the same harness (`bench:profile -- file:///tmp/x.mjs hello`).
+ *
+ * @param {string} id
+ * @returns {Promise<Running | InProcess>}
+ */
+export async function startStack(id) {
+  if (id.startsWith('file:')) {
+    /** @type {{ start(): Promise<Running | InProcess> }} */
+    const custom = await import(id)
+    return custom.start()
+  }
+  const info = STACKS[id]
+  if (info === undefined) throw new Error(`unknown stack ${id}`)
+  /** @type {{ stacks: Record<string, () => Promise<Running | InProcess>> }} */
+  const mod = await import(`./${info.module}.mjs`)
+  const start = mod.stacks[id]
+  if (start === undefined) throw new Error(`stack ${id} missing from stacks/${info.module}.mjs`)
+  return start()
+}
