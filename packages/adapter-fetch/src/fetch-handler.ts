@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { WSGIError, describe, isWSGIError } from '@wsgi/core/errors'
 import { BaseHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
@@ -33,6 +34,27 @@ export interface FetchHandlerOptions {
    * the hop, while the request line, the headers and `wsgi.*` are taken from the `Request`.
    */
   baseEnviron?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * Most request body bytes `wsgi.input` delivers; a read beyond fails with
+   * `ERR_WSGI_BODY_TOO_LARGE`, which an application that lets it through answers with 413.
+   */
+  inputLimit?: number | undefined
+}
+
+/** Error codes Node and the streams give a read that failed because the connection went away. */
+const RESET_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+])
+
+function isConnectionReset(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (
+    (typeof code === 'string' && RESET_CODES.has(code)) ||
+    (error as { name?: unknown } | null)?.name === 'AbortError'
+  )
 }
 
 /** Keys the `Request` itself decides; a base environ's copies of them are left behind. */
@@ -62,13 +84,14 @@ export class FetchHandler extends BaseHandler {
   #gone = new AbortController()
   #resolve!: (response: Response) => void
   #responded = false
+  #ended = false
   #response: Promise<Response>
 
   constructor(request: Request, options: FetchHandlerOptions) {
     super()
     this.#request = request
     this.#options = options
-    this.#stdin = streamInput(request.body)
+    this.#stdin = streamInput(request.body, options.inputLimit)
     this.#stderr = options.errors ?? new ConsoleErrorStream()
     this.#body = new ResponseStream((reason) => {
       this.#gone.abort(reason)
@@ -149,6 +172,21 @@ export class FetchHandler extends BaseHandler {
     return Promise.resolve()
   }
 
+  /**
+   * The headers of a response that ended before its first chunk go out with a null body: the
+   * host then writes head and end at once (`@hono/node-server` would otherwise flush a lone
+   * head with Node's `flushHeaders()`, which writes latin-1 header values as UTF-8).
+   */
+  override async finishContent(): Promise<void> {
+    // Only for the headers sent from here: an error response that follows has a body.
+    this.#ended = true
+    try {
+      await super.finishContent()
+    } finally {
+      this.#ended = false
+    }
+  }
+
   protected override _write(data: Uint8Array): Promise<void> {
     return this.#body.write(data)
   }
@@ -167,9 +205,19 @@ export class FetchHandler extends BaseHandler {
     return this.#gone.signal.aborted
   }
 
-  /** Also the error our own body stream raises once its consumer went away. */
+  /**
+   * Also the error our own body stream raises once its consumer went away, and a failed read of
+   * `wsgi.input` whose cause is the client leaving mid-upload: hosts such as `@hono/node-server`
+   * error the request body (Node's `aborted`, `ECONNRESET`) before, or without, aborting
+   * `request.signal`.
+   */
   protected override isClientDisconnect(error: unknown): boolean {
-    return error instanceof ConsumerGoneError || super.isClientDisconnect(error)
+    if (error instanceof ConsumerGoneError || super.isClientDisconnect(error)) return true
+    return (
+      isWSGIError(error) &&
+      error.code === 'ERR_WSGI_INPUT_ERROR' &&
+      (this.clientGone() || isConnectionReset(error.cause))
+    )
   }
 
   #buildResponse(): Response {
@@ -180,9 +228,19 @@ export class FetchHandler extends BaseHandler {
     for (const [name, value] of list) {
       // BaseHandler refuses wsgiref's hop-by-hop list; Trailer, Proxy-* and the names Connection
       // lists are dropped here. Each Set-Cookie is appended on its own, never joined.
-      if (!isHopByHopHeader(name, listed)) headers.append(name, value)
+      if (isHopByHopHeader(name, listed)) continue
+      try {
+        headers.append(name, value)
+      } catch (error) {
+        // fetch refuses a name that is no token or a value it cannot hold; say which, with a code.
+        throw new WSGIError(
+          'ERR_WSGI_INVALID_HEADER',
+          `Invalid response header ${describe(name)}: ${describe(value)}`,
+          { cause: error },
+        )
+      }
     }
-    return new Response(this.bodyAllowed ? this.#body.stream : null, {
+    return new Response(this.bodyAllowed && !this.#ended ? this.#body.stream : null, {
       status: Number.parseInt(status.slice(0, 3), 10),
       statusText: status.slice(4),
       headers,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { invalidArgType, describe } from '@wsgi/core/errors'
+import { WSGIError, describe, invalidArgType, isWSGIError } from '@wsgi/core/errors'
 import type {
   ErrorStream,
   HeaderList,
@@ -87,11 +87,14 @@ function responseHeaders(response: Response): HeaderList {
   return list
 }
 
-/** Answers a request that fetch cannot represent, without calling the handler. */
+/**
+ * Answers a request that fetch cannot represent, without calling the handler: 501 for a method
+ * fetch forbids, else 400; the reason goes to `wsgi.errors` with its code.
+ */
 function refuse(
   environ: WSGIEnvironment,
   startResponse: StartResponse,
-  error: unknown,
+  error: WSGIError,
 ): ResponseBody {
   const errors: ErrorStream = environ['wsgi.errors']
   errors.write(`fromFetch: cannot build a Request from the environ: ${String(error)}\n`)
@@ -154,8 +157,15 @@ export function fromFetch(
     try {
       request = environRequest(environ, { stripScriptName, blockSize })
     } catch (error) {
+      if (isWSGIError(error) && error.code === 'ERR_WSGI_BAD_REQUEST') {
+        return refuse(environ, startResponse, error)
+      }
       if (!(error instanceof TypeError)) throw error
-      return refuse(environ, startResponse, error)
+      return refuse(
+        environ,
+        startResponse,
+        new WSGIError('ERR_WSGI_BAD_REQUEST', error.message, { cause: error }),
+      )
     }
     const errors = environ['wsgi.errors']
     const env = FETCH_ENV_KEY in environ ? environ[FETCH_ENV_KEY] : options.env

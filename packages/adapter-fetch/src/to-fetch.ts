@@ -28,6 +28,13 @@ export interface ToFetchOptions {
   scriptName?: string
   /** `wsgi.errors`. @defaultValue a stream over `console.error` */
   errors?: ErrorStream
+  /**
+   * Most request body bytes `wsgi.input` delivers; a read beyond fails with
+   * `ERR_WSGI_BODY_TOO_LARGE` (answered 413 unless the application catches it).
+   *
+   * @defaultValue no limit
+   */
+  inputLimit?: number
 }
 
 /**
@@ -66,7 +73,8 @@ export type GatewayFetchHandler = (
  * app.mount('/legacy', legacy, { replaceRequest: false })
  * export default app // Bun, Deno and Workers serve `app.fetch`
  * ```
- * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function.
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function or
+ *   `options.inputLimit` is not a non-negative integer.
  */
 export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): GatewayFetchHandler {
   if (typeof app !== 'function') {
@@ -74,7 +82,13 @@ export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): Gat
   }
   const scriptName = normalizeScriptName(options.scriptName)
   const errors = options.errors
+  const inputLimit = options.inputLimit
+  if (inputLimit !== undefined && !(Number.isSafeInteger(inputLimit) && inputLimit >= 0)) {
+    throw invalidArgType(
+      `options.inputLimit must be a non-negative integer (got ${describe(inputLimit)})`,
+    )
+  }
   return function gatewayFetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> {
-    return new FetchHandler(request, { scriptName, errors, env, ctx }).respond(app)
+    return new FetchHandler(request, { scriptName, errors, env, ctx, inputLimit }).respond(app)
   }
 }

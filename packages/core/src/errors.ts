@@ -27,6 +27,8 @@ export type WSGIErrorCode =
   | 'ERR_WSGI_BODY_TOO_LARGE'
   | 'ERR_WSGI_CHAIN_ALREADY_RUN'
   | 'ERR_WSGI_TOO_MANY_REDIRECTS'
+  | 'ERR_WSGI_CONTENT_LENGTH_MISMATCH'
+  | 'ERR_WSGI_BAD_REQUEST'
 
 /** What the registry says of one code. */
 export interface ErrorCodeInfo {
@@ -99,6 +101,14 @@ export const ERROR_CODES: Readonly<Record<WSGIErrorCode, ErrorCodeInfo>> = {
   ERR_WSGI_TOO_MANY_REDIRECTS: {
     when: 'the test client, following redirects, met more of them than its maxRedirects option allows',
     fix: 'look for a redirect loop in the application, or raise maxRedirects',
+  },
+  ERR_WSGI_CONTENT_LENGTH_MISMATCH: {
+    when: 'a response declared a Content-Length that is not a number, declared two different ones, or sent more or fewer body bytes than declared',
+    fix: 'send exactly Content-Length bytes, or leave the header out and let the server frame the body',
+  },
+  ERR_WSGI_BAD_REQUEST: {
+    when: 'a bridge refused a request it cannot carry unchanged: an invalid Host header, a path the target would rewrite (dot segments), a method the target forbids',
+    fix: 'nothing to fix in the application; the client sent a request the bridged app would have seen differently',
   },
 }
 

@@ -67,7 +67,8 @@ export function bodyLimit(environ: WSGIEnvironment): number {
  *   (a malformed `Host`, a method fetch forbids such as `CONNECT`, a header value with control
  *   characters); `fromFetch` answers those with a 4xx/5xx response.
  * @throws WSGIError `ERR_WSGI_NOT_LATIN1` when a path or query string is not a native (latin-1)
- *   string.
+ *   string; `ERR_WSGI_BAD_REQUEST` when the URL would not carry the request unchanged (see
+ *   `environURL`), which `fromFetch` answers with a 400.
  */
 export function environRequest(environ: WSGIEnvironment, options: EnvironRequestOptions): Request {
   // As sent: fetch itself upper-cases the six standard methods and keeps others (PATCH) as given.

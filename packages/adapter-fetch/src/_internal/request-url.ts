@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { WSGIError, describe } from '@wsgi/core/errors'
 import type { WSGIEnvironment } from '@wsgi/core/types'
 import { quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
 
@@ -19,15 +20,32 @@ function stringKey(environ: WSGIEnvironment, key: string): string {
   return typeof value === 'string' ? value : ''
 }
 
+// RFC 9112 section 3.2 and RFC 3986 section 3.2.2: `host [":" port]`, the host an IP literal in
+// brackets or a reg-name (unreserved, pct-encoded and sub-delims characters).
+const HOST_HEADER = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/
+
 /**
  * `scheme://host[:port]` of the environ: `HTTP_HOST` verbatim, else `SERVER_NAME` with
  * `SERVER_PORT` unless it is the scheme's default (as `applicationURI` does), an IPv6 literal in
  * brackets.
+ *
+ * @throws WSGIError `ERR_WSGI_BAD_REQUEST` when `HTTP_HOST` is not a valid `Host` value. Node's
+ *   parser lets any visible character through, and one such as `/`, `?`, `#` or `@` would move
+ *   part of the URL built here: `Host: x/admin?` in front of `/public` makes `/admin`, so the
+ *   fetch handler would route a path the server (and any gateway middleware) never saw.
  */
 export function environOrigin(environ: WSGIEnvironment): string {
   const scheme = stringKey(environ, 'wsgi.url_scheme') || 'http'
   const httpHost = environ['HTTP_HOST']
-  if (httpHost !== undefined && httpHost !== '') return `${scheme}://${httpHost}`
+  if (httpHost !== undefined && httpHost !== '') {
+    if (!HOST_HEADER.test(httpHost)) {
+      throw new WSGIError(
+        'ERR_WSGI_BAD_REQUEST',
+        `The Host header is not a valid host[:port] (got ${describe(httpHost)})`,
+      )
+    }
+    return `${scheme}://${httpHost}`
+  }
   let host = stringKey(environ, 'SERVER_NAME') || 'localhost'
   if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`
   const port = stringKey(environ, 'SERVER_PORT')
@@ -51,6 +69,35 @@ function rawPath(environ: WSGIEnvironment, decodedPath: string): string | undefi
   return undefined
 }
 
+// The segments a WHATWG URL parser resolves away (https://url.spec.whatwg.org/#single-dot-path-segment).
+const DOT_SEGMENTS: ReadonlySet<string> = new Set(['.', '..', '%2e', '.%2e', '%2e.', '%2e%2e'])
+
+/**
+ * Check that a URL path reaches the handler as it is: no `.` or `..` segment (in any spelling),
+ * which `new Request()` would resolve, so that the handler would see another path than the server
+ * did (`/public/../admin` becomes `/admin` there); and not the asterisk-form `*` of
+ * `OPTIONS *`, which a URL cannot hold (it would become `/*`).
+ *
+ * @throws WSGIError `ERR_WSGI_BAD_REQUEST` for such a path.
+ */
+function checkPath(path: string): void {
+  if (path === '*') {
+    throw new WSGIError(
+      'ERR_WSGI_BAD_REQUEST',
+      'A fetch Request cannot carry the target * (OPTIONS *)',
+    )
+  }
+  if (!path.includes('.') && !/%2e/i.test(path)) return
+  for (const segment of path.split('/')) {
+    if (DOT_SEGMENTS.has(segment.toLowerCase())) {
+      throw new WSGIError(
+        'ERR_WSGI_BAD_REQUEST',
+        `The path ${describe(path)} has a dot segment, which a fetch Request would resolve away`,
+      )
+    }
+  }
+}
+
 /**
  * The absolute URL for an environ.
  *
@@ -60,6 +107,8 @@ function rawPath(environ: WSGIEnvironment, decodedPath: string): string | undefi
  *
  * @throws WSGIError `ERR_WSGI_NOT_LATIN1` when `SCRIPT_NAME`, `PATH_INFO` or `QUERY_STRING` holds
  *   a character above U+00FF (not a PEP 3333 native string).
+ * @throws WSGIError `ERR_WSGI_BAD_REQUEST` when the URL would not carry the request unchanged: an
+ *   invalid `Host`, a path with `.`/`..` segments, the target `*` (`OPTIONS *`).
  */
 export function environURL(environ: WSGIEnvironment, stripScriptName: boolean): string {
   const scriptName = stringKey(environ, 'SCRIPT_NAME')
@@ -75,6 +124,7 @@ export function environURL(environ: WSGIEnvironment, stripScriptName: boolean): 
     const prefix = stripScriptName ? '' : quoteLatin1(scriptName, PATH_SAFE)
     path = prefix + quoteLatin1(pathInfo, PATH_SAFE)
   }
+  checkPath(path)
   if (!path.startsWith('/')) path = `/${path}`
   const query = stringKey(environ, 'QUERY_STRING')
   return environOrigin(environ) + path + (query === '' ? '' : `?${escapeRaw(query)}`)

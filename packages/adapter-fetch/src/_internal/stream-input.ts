@@ -39,6 +39,9 @@ export async function* readableChunks(
  * An {@link InputReader} over a `Request` body (`null` is an empty body). The stream is read
  * only when the application reads, one chunk at a time.
  */
-export function streamInput(body: ReadableStream<Uint8Array> | null): InputReader {
-  return new InputReader(body === null ? [] : readableChunks(body))
+export function streamInput(body: ReadableStream<Uint8Array> | null, limit?: number): InputReader {
+  return new InputReader(
+    body === null ? [] : readableChunks(body),
+    limit === undefined ? {} : { limit },
+  )
 }

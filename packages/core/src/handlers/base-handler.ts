@@ -11,7 +11,7 @@
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
  * @module
  */
-import { WSGIError, describe, invalidArgType, toError } from '../errors.ts'
+import { WSGIError, describe, invalidArgType, isWSGIError, toError } from '../errors.ts'
 import { Headers } from '../headers.ts'
 import type {
   ErrorStream,
@@ -89,6 +89,7 @@ const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
 const WSGI_VERSION: readonly [1, 0] = Object.freeze([1, 0] as const)
 const ERROR_HEADERS: HeaderList = [['Content-Type', 'text/plain']]
 const ERROR_BODY_BYTES: Uint8Array = latin1ToBytes(ERROR_BODY)
+const TOO_LARGE_BODY_BYTES: Uint8Array = latin1ToBytes('The request body is too large.')
 
 /**
  * Manages the invocation of a gateway application: the server half of PEP 3333.
@@ -143,6 +144,18 @@ export abstract class BaseHandler {
   errorHeaders: HeaderList = ERROR_HEADERS
   /** Body of that response; it never holds details of the error. */
   errorBody: Uint8Array = ERROR_BODY_BYTES
+  /**
+   * Hold each response to what HTTP can carry unchanged: a final status (200 to 599), at most one
+   * `Content-Length`, a decimal number, and a body of exactly that many bytes. A breach before the
+   * headers went out gives the 500 of {@link handleError}; after, the output is cut.
+   *
+   * Divergence from wsgiref: wsgiref sends whatever the application gives. On a keep-alive
+   * connection a body longer than its `Content-Length` would be read by the client as the next
+   * response (a forged one), and a shorter one would swallow the next response: either way every
+   * later response on the connection is desynchronised. `SimpleHandler` (and so the CGI handlers)
+   * turn this off, to send exactly the bytes wsgiref sends.
+   */
+  strictResponse = true
 
   /** The status line given to `startResponse`, once it was called. */
   status: string | undefined = undefined
@@ -160,6 +173,10 @@ export abstract class BaseHandler {
   #closedResult: ResponseBody | undefined = undefined
   #handling: unknown = undefined
   #bodyAllowed = true
+  /** The `Content-Length` the response declared (checked when `strictResponse`). */
+  #declaredLength: number | undefined = undefined
+  /** True once the application's body is exhausted: what was sent is the whole body. */
+  #complete = false
   /** The last error the transport (`_write`/`_flush`) raised: only such errors mean "client gone". */
   #transportError: unknown = undefined
   /** The last `write()` still in flight (or failed), which the next one waits for. */
@@ -228,6 +245,8 @@ export abstract class BaseHandler {
         await this.#writeBody()
         // Writes the app fired without awaiting must land (or fail) before the response ends.
         if (this.#writing !== undefined) await this.#writing
+        this.#complete = true
+        if (this.headersSent) this.#checkLength(true)
         await this.finishContent()
       }
     } catch (error) {
@@ -351,6 +370,7 @@ export abstract class BaseHandler {
       await this.sendHeaders()
     } else {
       this.bytesSent += data.length
+      this.#checkLength(false)
     }
     if (this.#bodyAllowed && data.length > 0) {
       await this.#transport(data, true)
@@ -378,10 +398,15 @@ export abstract class BaseHandler {
     await this.sendHeaders()
   }
 
-  /** Call the body's `close()` (once) and reset the per-request state. */
+  /**
+   * Call the body's `close()` (once) and reset the per-request state. A `close()` that fails goes
+   * to {@link closeFailed}.
+   */
   async close(): Promise<void> {
     try {
       await this.#closeResult()
+    } catch (error) {
+      this.closeFailed(error)
     } finally {
       this.result = undefined
       this.headers = undefined
@@ -390,14 +415,30 @@ export abstract class BaseHandler {
       this.bytesSent = 0
       this.headersSent = false
       this.#writing = undefined
+      this.#complete = false
+      this.#declaredLength = undefined
     }
+  }
+
+  /**
+   * Called with the error of a body's `close()` that failed. The default logs it: the response is
+   * complete by then (or already failing), so there is nothing left to answer.
+   *
+   * Divergence from wsgiref: there the error reaches `handle_error()` after `close()` has reset
+   * `headers_sent`, so a second response (a 500) follows the complete first one on the same
+   * connection; a bridge that hands the body on asynchronously would even lose the first. Override
+   * to rethrow it.
+   */
+  protected closeFailed(error: unknown): void {
+    this.logException(error)
   }
 
   /** Send the status and headers: `cleanupHeaders()`, then the preamble and the header block. */
   async sendHeaders(): Promise<void> {
     this.cleanupHeaders()
-    this.headersSent = true
+    // Before headersSent: a response refused here still gets the 500 of handleError().
     this.decideBody()
+    this.headersSent = true
     if (!this.originServer || this.clientIsModern()) {
       await this.sendPreamble()
       await this.#transport(this.#headers().toBytes(), false)
@@ -405,15 +446,34 @@ export abstract class BaseHandler {
   }
 
   /**
-   * Decide once the status is final whether body bytes may follow. Subclasses that override
-   * `sendHeaders` call this too.
+   * Decide once the status is final whether body bytes may follow, and (with
+   * {@link strictResponse}) check that HTTP can carry the response. Subclasses that override
+   * `sendHeaders` call this too, before they count the headers as sent.
    *
    * Divergence from wsgiref: HEAD responses and 1xx/204/205/304 never carry a body; the app's body
    * is closed after the chunk that sent the headers instead of being sent.
+   *
+   * @throws WSGIError `ERR_WSGI_INVALID_STATUS` for a status outside 200 to 599, and
+   *   `ERR_WSGI_CONTENT_LENGTH_MISMATCH` for a malformed `Content-Length` or a body known to be
+   *   longer or shorter than it (only with `strictResponse`).
    */
   protected decideBody(): void {
     const method = this.environ?.REQUEST_METHOD
-    this.#bodyAllowed = method !== 'HEAD' && !isNullBodyStatus(this.#statusCode())
+    const code = this.#statusCode()
+    this.#bodyAllowed = method !== 'HEAD' && !isNullBodyStatus(code)
+    this.#declaredLength = undefined
+    if (!this.strictResponse) return
+    // RFC 9110 section 15: codes outside 100-599 are invalid, and 1xx are interim responses,
+    // which a gateway application cannot send in place of its final one.
+    if (!(code >= 200 && code <= 599)) {
+      throw new WSGIError(
+        'ERR_WSGI_INVALID_STATUS',
+        `A final status must have a code from 200 to 599 (got ${describe(this.status)})`,
+      )
+    }
+    this.#declaredLength = declaredLength(this.headers?.getAll('Content-Length') ?? [])
+    // The chunk that sends the headers is counted already; it may be the whole body.
+    this.#checkLength(this.#complete || this.#wholeBodyKnown())
   }
 
   /** True when body bytes may be sent (decided when the headers went out). */
@@ -456,9 +516,20 @@ export abstract class BaseHandler {
     }
   }
 
-  /** The error response: `errorStatus`, `errorHeaders`, `errorBody`. Override to customise. */
+  /**
+   * The error response: `errorStatus`, `errorHeaders`, `errorBody`. Override to customise.
+   *
+   * Divergence from wsgiref: a request body over the server's input limit that the application
+   * let through (`ERR_WSGI_BODY_TOO_LARGE`) is the client's fault, answered `413 Content Too
+   * Large` with a body saying so.
+   */
   errorOutput(_environ: WSGIEnvironment, startResponse: StartResponse): ResponseBody {
-    startResponse(this.errorStatus, [...this.errorHeaders], this.#handling ?? true)
+    const handling = this.#handling
+    if (isWSGIError(handling) && handling.code === 'ERR_WSGI_BODY_TOO_LARGE') {
+      startResponse('413 Content Too Large', [...this.errorHeaders], handling)
+      return [TOO_LARGE_BODY_BYTES]
+    }
+    startResponse(this.errorStatus, [...this.errorHeaders], handling ?? true)
     return [this.errorBody]
   }
 
@@ -484,11 +555,14 @@ export abstract class BaseHandler {
   }
 
   /**
-   * Override in a subclass that can tell whether its client went away (a destroyed socket, an
-   * aborted request signal). wsgiref has no such hook: there only socket errors arrive here.
+   * True when this request's client went away. The default reads the environ's
+   * `wsgits.signal`, which every server and bridge of this project fires when (and only when) the
+   * client left early; override in a subclass that knows better (a destroyed socket).
+   * wsgiref has no such hook: there only socket errors arrive here.
    */
   protected clientGone(): boolean {
-    return false
+    const signal = this.environ?.['wsgits.signal'] as { readonly aborted?: unknown } | undefined
+    return signal?.aborted === true
   }
 
   /** Override in a subclass to send bytes to the client. */
@@ -501,6 +575,34 @@ export abstract class BaseHandler {
   abstract getStderr(): ErrorStream
   /** Override in a subclass to add the CGI variables of the request to `this.environ`. */
   abstract addCgiVars(): void
+
+  /**
+   * With `strictResponse`, the bytes counted so far against the declared `Content-Length`: never
+   * more, and (once the body is `complete`) exactly as many.
+   */
+  #checkLength(complete: boolean): void {
+    const declared = this.#declaredLength
+    if (declared === undefined || !this.#bodyAllowed) return
+    const sent = this.bytesSent
+    if (sent > declared || (complete && sent < declared)) {
+      throw new WSGIError(
+        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
+        sent > declared
+          ? `The response body is longer than its Content-Length (${sent} > ${declared} bytes)`
+          : `The response body ended before its Content-Length (${sent} < ${declared} bytes)`,
+      )
+    }
+  }
+
+  /** True when the bytes counted so far are the whole body: the single chunk of a one-item array. */
+  #wholeBodyKnown(): boolean {
+    const result: unknown = this.result
+    if (!Array.isArray(result) || result.length !== 1 || Object.hasOwn(result, Symbol.iterator)) {
+      return false
+    }
+    const only: unknown = result[0]
+    return only instanceof Uint8Array && only.length === this.bytesSent
+  }
 
   async #writeBody(): Promise<void> {
     // Typed as ResponseBody, but a JavaScript app can return anything: check before iterating.
@@ -598,6 +700,49 @@ export function checkStatus(status: unknown): asserts status is Status {
 }
 
 /**
+ * `String(error)`, with the error's `code` in Node's format (`TypeError [ERR_X]: message`) when
+ * the text does not show it already (a `TypeError` made by `invalidArgType`, say).
+ */
+function errorLine(error: Error): string {
+  const text = String(error)
+  const code = (error as { code?: unknown }).code
+  if (typeof code !== 'string' || text.includes(`[${code}]`)) return text
+  const prefix = `${error.name}: `
+  return text.startsWith(prefix)
+    ? `${error.name} [${code}]: ${text.slice(prefix.length)}`
+    : `${text} [${code}]`
+}
+
+/**
+ * Declared `Content-Length` of a response: undefined without one; its value when every copy is
+ * the same decimal number.
+ *
+ * @throws WSGIError `ERR_WSGI_CONTENT_LENGTH_MISMATCH` for a value that is not a decimal number,
+ *   or copies that disagree (RFC 9110 section 8.6: the recipient could not know the body's end).
+ */
+function declaredLength(values: readonly string[]): number | undefined {
+  let length: number | undefined
+  for (const value of values) {
+    const digits = value.trim()
+    if (!/^[0-9]{1,15}$/.test(digits)) {
+      throw new WSGIError(
+        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
+        `Content-Length must be a non-negative decimal integer (got ${describe(value)})`,
+      )
+    }
+    const n = Number(digits)
+    if (length !== undefined && n !== length) {
+      throw new WSGIError(
+        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
+        `Content-Length is given twice with different values (${describe([...values])})`,
+      )
+    }
+    length = n
+  }
+  return length
+}
+
+/**
  * The text `logException` writes: `Name [CODE]: message`, the stack frames (at most `limit`),
  * and each `cause` in turn. Never sent to a client.
  */
@@ -606,10 +751,12 @@ export function formatException(error: unknown, limit?: number): string {
   let current: unknown = error
   for (let depth = 0; current !== undefined && depth < 8; depth++) {
     const err = toError(current)
-    lines.push(`${depth === 0 ? '' : 'Caused by: '}${String(err)}`)
+    lines.push(`${depth === 0 ? '' : 'Caused by: '}${errorLine(err)}`)
     const frames = (err.stack ?? '').split('\n').filter((l) => l.startsWith('    at '))
     lines.push(...(limit === undefined ? frames : frames.slice(0, limit)))
-    current = err.cause
+    // A thrown non-error is wrapped by toError() with itself as the cause: that is the end of
+    // the chain, not a new link (following it would print the same value over and over).
+    current = err === current ? err.cause : undefined
   }
   return `${lines.join('\n')}\n`
 }

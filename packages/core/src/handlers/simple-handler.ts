@@ -106,6 +106,11 @@ export function toErrorStream(stderr: HandlerStderr): ErrorStream {
  * ```
  */
 export class SimpleHandler extends BaseHandler {
+  /**
+   * Off: the bytes go out exactly as wsgiref's `SimpleHandler` sends them (a CGI front server,
+   * not this handler, frames the response). See `BaseHandler#strictResponse`.
+   */
+  override strictResponse = false
   /** `wsgi.input`. */
   readonly stdin: InputStream
   /** Where the response bytes go. */

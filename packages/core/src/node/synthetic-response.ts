@@ -225,10 +225,6 @@ export class ListenerResponseBody
       process.nextTick(callback, this.#error ?? abortedError())
       return
     }
-    if (this.#needEmpty) {
-      this.#needEmpty = false
-      this.#queue.push(EMPTY)
-    }
     this.#held = callback
     this.#settle()
   }
@@ -332,6 +328,15 @@ export class ListenerResponseBody
         this.#waiter = null
         this.#done = true
         this.#end(waiter)
+      } else if (this.#needEmpty) {
+        // The listener wrote a head and, for now, nothing more: an empty chunk makes the server
+        // send the head at once (server-sent events). Decided here, once everything Node had
+        // to write went out, so that a response that ended with its head (res.end() without a
+        // body) gets no lone flush: the server sends it whole, and Node's flushHeaders() (which
+        // writes the head as UTF-8, mangling latin-1 header values) is not called for it.
+        this.#needEmpty = false
+        this.#waiter = null
+        waiter.resolve({ done: false, value: EMPTY })
       }
       return
     }

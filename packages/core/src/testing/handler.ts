@@ -54,6 +54,11 @@ export interface TestHandlerInit {
 export class TestHandler extends BaseHandler {
   override wsgiMultithread = false
   override wsgiMultiprocess = false
+  /**
+   * Off: the test client hands over what the application sent, byte for byte, as wsgiref's
+   * handlers do (no wire to desynchronise); its validator reports protocol breaches.
+   */
+  override strictResponse = false
   /** The environ the application received (kept after `close()` resets `environ`). */
   requestEnviron: Record<string, unknown> | undefined = undefined
   readonly #init: TestHandlerInit
@@ -105,6 +110,14 @@ export class TestHandler extends BaseHandler {
   override async handleError(error: unknown): Promise<void> {
     if (this.#init.throwErrors || this.headersSent) throw error
     await super.handleError(error)
+  }
+
+  /**
+   * A failing `close()` reaches the caller of `run()` (the test shows it), as in wsgiref, rather
+   * than being only logged as a server does.
+   */
+  protected override closeFailed(error: unknown): void {
+    throw error
   }
 
   /** Only the reader closing the response counts as a client that went away. */

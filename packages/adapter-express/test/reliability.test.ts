@@ -1,0 +1,147 @@
+/**
+ * Reliability of the Express bridge in both directions, over real sockets: the shared suite
+ * (`reliability/lib/suite.mjs`: malformed and borderline requests, misbehaving apps, clients that
+ * go away, fast-check round trips) through
+ *
+ * - `toExpress(app)` in an Express 5 app, and in an Express 4 app;
+ * - `fromExpress(expressApp)` served by core's simple server;
+ * - `toExpress(fromExpress(expressApp))` in an Express 5 app (both directions at once).
+ *
+ * Express apps run in production mode (no stack in error pages); an error middleware writes each
+ * error Express is handed, with its code, to the same log as `wsgi.errors`.
+ *
+ * @module
+ */
+import { createServer } from 'node:http'
+import type { RequestListener } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+import express from 'express'
+import type { ErrorRequestHandler, RequestHandler } from 'express'
+import express4 from 'express4'
+
+import { toNodeListener } from '@wsgi/core/node'
+import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
+import { StringErrorStream } from '@wsgi/core/streams'
+import type { WSGIApplication } from '@wsgi/core/types'
+
+import { describeReliability } from '../../../reliability/lib/suite.mjs'
+import type { NodeListener, Running, Stack } from '../../../reliability/lib/suite.mjs'
+import { fromExpress, toExpress } from '../src/index.ts'
+
+const log = new StringErrorStream()
+
+/** Express's error middleware: log the error and the codes of its causes, then pass it on. */
+const logErrors: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
+  let line = 'express error:'
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const err = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown }
+    line += ` ${String(err.name)} [${String(err.code)}] ${String(err.message)};`
+    current = err.cause
+  }
+  log.write(`${line}\n`)
+  next(error)
+}
+
+class QuietRequestHandler extends WSGIRequestHandler {
+  override logRequest(): void {
+    // Thousands of requests: the access log is noise here.
+  }
+}
+
+async function serveSimple(app: WSGIApplication): Promise<Running> {
+  const server = await makeServer('127.0.0.1', 0, app, { handlerClass: QuietRequestHandler })
+  server.stderr = log
+  return {
+    port: server.serverPort,
+    server: server.httpServer,
+    errors: () => log.getValue(),
+    close: async () => {
+      server.httpServer.closeAllConnections()
+      await server.shutdown()
+    },
+  }
+}
+
+async function serveNode(listener: RequestListener): Promise<Running> {
+  const server = createServer(listener)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    errors: () => log.getValue(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => {
+          resolve()
+        })
+      }),
+  }
+}
+
+/** An Express app (5, or 4) in production mode, `handler` its only route, errors logged. */
+function expressApp(handler: RequestHandler, factory: typeof express = express): express.Express {
+  const app = factory()
+  app.set('env', 'production')
+  app.use(handler)
+  app.use(logErrors)
+  return app
+}
+
+/** A plain Node listener as an Express handler (a rejection goes to `next`, as in Express 5). */
+const around =
+  (listener: NodeListener): RequestHandler =>
+  (req, res, next) => {
+    const returned = listener(req, res)
+    if (returned instanceof Promise) returned.catch(next)
+  }
+
+const STACKS: Stack[] = [
+  {
+    name: 'toExpress(app) in Express 5',
+    far: 'app',
+    afterCodes: true,
+    serve: (far) =>
+      serveNode(
+        expressApp(toExpress(far.app as WSGIApplication, { errors: log })) as RequestListener,
+      ),
+  },
+  {
+    name: 'toExpress(app) in Express 4',
+    far: 'app',
+    afterCodes: true,
+    serve: (far) =>
+      serveNode(
+        expressApp(
+          toExpress(far.app as WSGIApplication, { errors: log }),
+          express4,
+        ) as RequestListener,
+      ),
+  },
+  {
+    name: 'fromExpress(expressApp) on makeServer',
+    far: 'listener',
+    afterCodes: true,
+    serve: (far, wrap) =>
+      serveSimple(wrap(fromExpress(expressApp(around(far.listener)))) as WSGIApplication),
+  },
+  {
+    name: 'toExpress(fromExpress(expressApp)) in Express 5',
+    far: 'listener',
+    afterCodes: true,
+    serve: (far, wrap) =>
+      serveNode(
+        expressApp(
+          toExpress(wrap(fromExpress(expressApp(around(far.listener)))) as WSGIApplication, {
+            errors: log,
+          }),
+        ) as RequestListener,
+      ),
+  },
+]
+
+describeReliability(STACKS, {
+  toListener: (app) => toNodeListener(app as WSGIApplication, { errors: log }),
+})
