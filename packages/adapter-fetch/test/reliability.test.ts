@@ -233,6 +233,18 @@ describe('toFetch(app): response and input faults (regressions)', () => {
     )
   })
 
+  it('keeps latin-1 header values of a response without a body on @hono/node-server', async () => {
+    const running = await serveFetch(
+      gatewayFetch((_e, startResponse) => {
+        startResponse('200 OK', [['X-Latin', 'caf\xe9']])
+        return []
+      }),
+    )
+    onTestFinished(() => running.close())
+    const result = await exchange(running.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')
+    expect(result.responses[0]?.headers).toContainEqual(['x-latin', 'caf\xe9'])
+  })
+
   it('does not log a client that leaves mid-upload as an application error', async () => {
     const errors = new StringErrorStream()
     const running = await serveFetch((request) =>

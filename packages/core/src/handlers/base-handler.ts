@@ -471,7 +471,7 @@ export abstract class BaseHandler {
         `A final status must have a code from 200 to 599 (got ${describe(this.status)})`,
       )
     }
-    this.#declaredLength = declaredLength(this.headers?.getAll('Content-Length') ?? [])
+    this.#declaredLength = declaredLength(this.headers)
     // The chunk that sends the headers is counted already; it may be the whole body.
     this.#checkLength(this.#complete || this.#wholeBodyKnown())
   }
@@ -715,14 +715,16 @@ function errorLine(error: Error): string {
 
 /**
  * Declared `Content-Length` of a response: undefined without one; its value when every copy is
- * the same decimal number.
+ * the same decimal number. (A loop over the list, not `getAll()`: this runs for every response.)
  *
  * @throws WSGIError `ERR_WSGI_CONTENT_LENGTH_MISMATCH` for a value that is not a decimal number,
  *   or copies that disagree (RFC 9110 section 8.6: the recipient could not know the body's end).
  */
-function declaredLength(values: readonly string[]): number | undefined {
+function declaredLength(headers: Headers | undefined): number | undefined {
+  if (headers === undefined) return undefined
   let length: number | undefined
-  for (const value of values) {
+  for (const [name, value] of headers) {
+    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue
     const digits = value.trim()
     if (!/^[0-9]{1,15}$/.test(digits)) {
       throw new WSGIError(
@@ -734,7 +736,7 @@ function declaredLength(values: readonly string[]): number | undefined {
     if (length !== undefined && n !== length) {
       throw new WSGIError(
         'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length is given twice with different values (${describe([...values])})`,
+        `Content-Length is given twice with different values (${length} and ${n})`,
       )
     }
     length = n
