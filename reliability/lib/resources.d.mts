@@ -8,6 +8,8 @@ export interface Snapshot {
   readonly listeners: number
   readonly rss: number
   readonly heapUsed: number
+  readonly heapTotal: number
+  readonly external: number
 }
 
 export interface Watch {

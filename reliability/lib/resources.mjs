@@ -15,6 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
  * @property {number} listeners listeners on the emitters given (and on `process`)
  * @property {number} rss bytes (after a GC when `global.gc` exists)
  * @property {number} heapUsed bytes (likewise)
+ * @property {number} heapTotal bytes V8 has committed for its heap, used or not (likewise)
+ * @property {number} external bytes held outside the heap: Buffers, ArrayBuffers (likewise)
  */
 
 /**
@@ -59,7 +61,15 @@ export async function snapshot(watch = {}) {
   let listeners = listenerTotal(process)
   for (const emitter of watch.emitters ?? []) listeners += listenerTotal(emitter)
   const memory = process.memoryUsage()
-  return { resources, connections, listeners, rss: memory.rss, heapUsed: memory.heapUsed }
+  return {
+    resources,
+    connections,
+    listeners,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    external: memory.external,
+  }
 }
 
 /**
