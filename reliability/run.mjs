@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -457,6 +457,20 @@ if (options.phases.includes('soak')) await soakPhase()
 if (options.phases.includes('fuzz')) await fuzzPhase()
 const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1)
 
+/** The commit the run measured, and whether the tree had changes beside it. */
+function revision() {
+  try {
+    const git = (/** @type {string[]} */ ...args) =>
+      execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)) })
+        .toString()
+        .trim()
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== ''
+    return `\`${git('rev-parse', '--short', 'HEAD')}\`${dirty ? ' with uncommitted changes' : ''}`
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
 if (options.write) {
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
   const command = `node --expose-gc reliability/run.mjs ${process.argv.slice(2).join(' ')}`.trim()
@@ -464,10 +478,12 @@ if (options.write) {
 
 The figures of a full reliability run: every server and bridge under faults, load and fuzzing.
 How it works, and how to run it, is in [reliability/README.md](reliability/README.md); the short
-versions of the same suites run in \`pnpm test\` (\`packages/*/test/reliability*\`).
+versions of the same suites run in \`pnpm test\` (\`packages/*/test/reliability*\`) and in
+\`pnpm reliability:short\` (which CI runs).
 
 - **Command**: \`pnpm reliability\` (\`pnpm exec tsc -b && ${command}\`)
 - **Date**: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes} minutes
+- **Commit**: ${revision()}
 - **Machine**: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 1024 ** 3)} GiB RAM, ${process.platform} ${process.arch}
 - **Node**: ${process.version}
 - **Result**: ${failures.length === 0 ? 'every check passed' : `${failures.length} failures (below)`}
