@@ -17,7 +17,7 @@ import { BaseHandler } from '@wsgi/core/handlers'
 import { NodeHandler } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
 import { InputReader } from '@wsgi/core/streams'
-import type { InputStream, WSGIApplication } from '@wsgi/core/types'
+import type { InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
 import { BodyStream } from './_internal/body-stream.ts'
@@ -82,6 +82,8 @@ export class KoaHandler extends NodeHandler {
   readonly #koaOptions: KoaHandlerOptions
   #source: BodySource | undefined = undefined
   #stream: BodyStream | undefined = undefined
+  // The whole body, when the app returned it as one chunk: handed to Koa as a Buffer.
+  #whole: Buffer | undefined = undefined
   #settled = false
   #resolve: (outcome: HeadOutcome) => void = () => undefined
   #reject: (error: unknown) => void = () => undefined
@@ -164,10 +166,20 @@ export class KoaHandler extends NodeHandler {
   }
 
   /**
-   * The plain `BaseHandler` loop: `NodeHandler`'s one-chunk fast path ends `res` itself, and
-   * here Koa owns `res`.
+   * A one-chunk body (a one-item array) goes to Koa whole, as a `Buffer` in `ctx.body`; any
+   * other body runs the plain `BaseHandler` loop into a body stream (`NodeHandler`'s own fast
+   * path ends `res` itself, and here Koa owns `res`).
+   *
+   * Why: for a stream body Koa calls `stream.pipeline()`, which on Node 20 makes an
+   * `AbortController` per response and aborts it (a `DOMException` with its stack) when the pipe
+   * ends; a `Buffer` body is one `res.end(body)`, as for a native Koa app.
    */
   override finishResponse(): Promise<void> {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
+      const chunk: unknown = (result as unknown[])[0]
+      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
+    }
     return BaseHandler.prototype.finishResponse.call(this)
   }
 
@@ -207,6 +219,26 @@ export class KoaHandler extends NodeHandler {
     // Intentionally empty; see above.
   }
 
+  // As BaseHandler.finishResponse for a one-chunk body, with the chunk counted before the head
+  // (so Content-Length and the strict length check see the whole body) and no body stream.
+  async #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
+    try {
+      this.bytesSent = chunk.length
+      this.#whole = Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      await this.sendHeaders()
+    } catch (error) {
+      // The body is closed (once) before the error goes on, as BaseHandler does.
+      this.result = undefined
+      this.#whole = undefined
+      await result.close?.()
+      throw error
+    }
+    this.#whole = undefined
+    await this.close()
+  }
+
   /** `[SCRIPT_NAME, PATH_INFO]` as native strings. */
   #mount(): [string, string] {
     const ctx = this.context
@@ -228,7 +260,14 @@ export class KoaHandler extends NodeHandler {
     const replace = this.#koaOptions.replaceHeaders === true
     // The body goes first: Koa's body setter changes the status, Content-Type and Content-Length,
     // all of which are set again from the app's response below.
-    if (this.bodyAllowed) {
+    const whole = this.#whole
+    if (this.bodyAllowed && whole !== undefined) {
+      // Koa's body setter makes a Buffer `application/octet-stream` with its length; both are
+      // set again from the app's headers below, as for a stream.
+      const hadType = res.hasHeader('Content-Type')
+      ctx.body = whole
+      if (!hadType) ctx.remove('Content-Type')
+    } else if (this.bodyAllowed) {
       const hadType = res.hasHeader('Content-Type')
       const stream = (this.#stream = new BodyStream(this.#koaOptions.highWaterMark))
       ctx.body = stream
