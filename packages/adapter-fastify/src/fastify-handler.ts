@@ -252,10 +252,15 @@ export class FastifyHandler extends NodeHandler {
         }
       }
     }
-    this.response.once('close', () => this.#stream?.destroy())
-    this.response.once('finish', () => {
-      this.#afterResponse()
-    })
+    const stream = this.#stream
+    if (stream !== undefined) this.response.once('close', () => stream.destroy())
+    // A whole body: the app is done reading, so whether the request body needs draining is
+    // known now, and usually no listener is needed (one per request costs).
+    if (this.#whole === undefined || this.#mayNeedDrain()) {
+      this.response.once('finish', () => {
+        this.#afterResponse()
+      })
+    }
     this.#settle(payload)
     return RESOLVED
   }
@@ -368,10 +373,13 @@ export class FastifyHandler extends NodeHandler {
 
   /** Make the connection reusable when the app read part of the body and left the rest. */
   #afterResponse(): void {
+    if (this.#mayNeedDrain()) void this.#drain()
+  }
+
+  #mayNeedDrain(): boolean {
     const req = this.request
     // Untouched bodies Node dumps by itself; a replaced stream's pipeline owns request.raw.
-    if (this.#payload !== undefined || req.readableEnded || !req.readableDidRead) return
-    void this.#drain()
+    return this.#payload === undefined && !req.readableEnded && req.readableDidRead
   }
 
   async #drain(): Promise<void> {

@@ -57,13 +57,29 @@ export interface Mount {
   readonly segments: number
 }
 
-/** Compile a Fastify prefix (`'/legacy'`, `'/tenants/:id'`) into a {@link Mount}. */
+// Compiled prefixes: a plugin's prefix is the same for every request it serves, so it is
+// converted once. Bounded, though an app has only a handful.
+const MOUNTS = new Map<string, Mount>()
+const MOUNTS_MAX = 256
+
+/**
+ * Compile a Fastify prefix (`'/legacy'`, `'/tenants/:id'`) into a {@link Mount}, once per
+ * prefix.
+ */
 export function compileMount(prefix: string): Mount {
+  const known = MOUNTS.get(prefix)
+  if (known !== undefined) return known
+  const mount = compileMountOnce(prefix)
+  if (MOUNTS.size < MOUNTS_MAX) MOUNTS.set(prefix, mount)
+  return mount
+}
+
+function compileMountOnce(prefix: string): Mount {
   let literal = utf8ToLatin1(prefix)
   while (literal.endsWith('/')) literal = literal.slice(0, -1)
   let segments = 0
   for (let i = 0; i < literal.length; i++) if (literal.charCodeAt(i) === 0x2f) segments++
-  return { literal, segments }
+  return Object.freeze({ literal, segments })
 }
 
 /**
