@@ -7,15 +7,16 @@
  *
  * @module
  */
-import { WSGIError, describe, isWSGIError } from '@wsgi/core/errors'
+import { isWSGIError } from '@wsgi/core/errors'
 import { BaseHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
-import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
+import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 
-import { connectionTokens, isHopByHopHeader } from './_internal/hop-by-hop.ts'
-import { requestCgiVars } from './_internal/request-environ.ts'
+import { addRequestCgiVars } from './_internal/request-environ.ts'
+import type { URLParts } from './_internal/request-url-parts.ts'
+import { responseHeaderInit } from './_internal/response-headers.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
-import { streamInput } from './_internal/stream-input.ts'
+import { lazyBodyInput } from './_internal/stream-input.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
 
 /** What a {@link FetchHandler} needs besides the request. */
@@ -28,6 +29,13 @@ export interface FetchHandlerOptions {
   env: unknown
   /** The runtime's execution context, put in `environ['wsgits.fetch_ctx']` when defined. */
   ctx: unknown
+  /**
+   * The execution context, found only when `environ['wsgits.fetch_ctx']` is first read (instead
+   * of `ctx`): where finding it is costly (Hono's `c.executionCtx` throws on Node).
+   */
+  lazyCtx?: (() => unknown) | undefined
+  /** `request.url` already parsed, when the caller has it. */
+  url?: URLParts | undefined
   /**
    * Keys every environ starts from, for a handler nested in another gateway request (a fetch
    * middleware between two gateway layers): `REMOTE_ADDR`, extension keys and the like survive
@@ -62,6 +70,23 @@ function fromRequest(key: string): boolean {
   return key.startsWith('HTTP_') || key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH'
 }
 
+const RESOLVED: Promise<void> = Promise.resolve()
+
+/** A setter that replaces an accessor key with a plain value (middleware may replace it). */
+function setOwnValue(key: string): (this: Record<string, unknown>, value: unknown) => void {
+  return function set(this: Record<string, unknown>, value: unknown): void {
+    Object.defineProperty(this, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    })
+  }
+}
+
+const SET_SIGNAL = setOwnValue('wsgits.signal')
+const SET_CTX = setOwnValue(FETCH_CTX_KEY)
+
 /**
  * Runs a gateway application for one fetch `Request` and produces its `Response`.
  *
@@ -69,6 +94,11 @@ function fromRequest(key: string): boolean {
  * empty body), so streaming responses and server-sent events start at once; the body then flows
  * through a pull-driven stream. `environ['wsgits.signal']` fires when `request.signal` aborts or
  * the consumer cancels the body before the response ended, and only then.
+ *
+ * Nothing is built before it is needed: `request.body` is read on the first read of
+ * `wsgi.input`, `request.signal` when `environ['wsgits.signal']` is first read (on
+ * `@hono/node-server` either makes the real `Request`), and a one-chunk body (a one-item array)
+ * becomes the `Response` body as it is, with no stream.
  *
  * @example
  * ```ts
@@ -80,25 +110,27 @@ export class FetchHandler extends BaseHandler {
   #options: FetchHandlerOptions
   #stdin: InputStream
   #stderr: ErrorStream
-  #body: ResponseStream
-  #gone = new AbortController()
-  #resolve!: (response: Response) => void
+  #body: ResponseStream | undefined = undefined
+  // The body of a one-chunk response, while its head is being built.
+  #whole: Uint8Array | undefined = undefined
+  // `wsgits.signal`, made on first read; until then a cancelled body is only remembered.
+  #gone: AbortController | undefined = undefined
+  #goneReason: { reason: unknown } | undefined = undefined
+  #onAbort: (() => void) | undefined = undefined
+  #finished = false
+  // The response ended before anyone read the signal, and request.signal was not looked at.
+  #askLate = false
+  #resolve: ((response: Response) => void) | undefined = undefined
+  #early: Response | undefined = undefined
   #responded = false
   #ended = false
-  #response: Promise<Response>
 
   constructor(request: Request, options: FetchHandlerOptions) {
     super()
     this.#request = request
     this.#options = options
-    this.#stdin = streamInput(request.body, options.inputLimit)
+    this.#stdin = lazyBodyInput(request, options.inputLimit)
     this.#stderr = options.errors ?? new ConsoleErrorStream()
-    this.#body = new ResponseStream((reason) => {
-      this.#gone.abort(reason)
-    })
-    this.#response = new Promise((resolve) => {
-      this.#resolve = resolve
-    })
   }
 
   /**
@@ -106,30 +138,16 @@ export class FetchHandler extends BaseHandler {
    * error before the head gives a 500 without details, one after it errors the body stream.
    */
   respond(app: WSGIApplication): Promise<Response> {
-    const signal = this.#request.signal
-    const onAbort = (): void => {
-      this.#gone.abort(signal.reason)
+    void this.#drive(app)
+    // A synchronous app with a one-chunk body has its Response already.
+    const early = this.#early
+    if (early !== undefined) {
+      this.#early = undefined
+      return Promise.resolve(early)
     }
-    // An already-aborted request is answered like any other; the app sees the fired signal.
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-
-    void this.run(app).then(
-      () => {
-        this.#finish(onAbort)
-        this.#body.close()
-        // run() returns quietly when the client left before the head; the answer goes nowhere.
-        this.#respondWith(this.#plainError())
-      },
-      (error: unknown) => {
-        this.#finish(onAbort)
-        this.logException(error)
-        // Even the error response failed: answer with a bare 500, or cut the stream.
-        if (!this.#responded) this.#respondWith(this.#plainError())
-        else this.#body.error(error)
-      },
-    )
-    return this.#response
+    return new Promise((resolve) => {
+      this.#resolve = resolve
+    })
   }
 
   override getStdin(): InputStream {
@@ -142,19 +160,53 @@ export class FetchHandler extends BaseHandler {
 
   override addCgiVars(): void {
     const environ = this.environ as Record<string, unknown>
-    const base = this.#options.baseEnviron
+    const options = this.#options
+    const base = options.baseEnviron
     if (base !== undefined) {
       for (const [key, value] of Object.entries(base)) if (!fromRequest(key)) environ[key] = value
     }
-    Object.assign(environ, requestCgiVars(this.#request, this.#options.scriptName))
+    addRequestCgiVars(environ, this.#request, options.scriptName, options.url)
     // A fetch Request does not know its HTTP version; an enclosing gateway request does.
     if (typeof base?.['SERVER_PROTOCOL'] === 'string')
       environ['SERVER_PROTOCOL'] = base['SERVER_PROTOCOL']
     // The body ends by itself (fetch de-chunks it), so reading to EOF is safe without a length.
     environ['wsgi.input_terminated'] = true
-    environ['wsgits.signal'] = this.#gone.signal
-    if (this.#options.env !== undefined) environ[FETCH_ENV_KEY] = this.#options.env
-    if (this.#options.ctx !== undefined) environ[FETCH_CTX_KEY] = this.#options.ctx
+    Object.defineProperty(environ, 'wsgits.signal', {
+      get: () => this.#signal(),
+      set: SET_SIGNAL,
+      enumerable: true,
+      configurable: true,
+    })
+    if (options.env !== undefined) environ[FETCH_ENV_KEY] = options.env
+    const lazyCtx = options.lazyCtx
+    if (lazyCtx !== undefined) {
+      Object.defineProperty(environ, FETCH_CTX_KEY, {
+        get(this: Record<string, unknown>): unknown {
+          const ctx = lazyCtx()
+          SET_CTX.call(this, ctx)
+          return ctx
+        },
+        set: SET_CTX,
+        enumerable: true,
+        configurable: true,
+      })
+    } else if (options.ctx !== undefined) {
+      environ[FETCH_CTX_KEY] = options.ctx
+    }
+  }
+
+  /**
+   * A one-chunk body (a one-item array of bytes) becomes the `Response` body as it is: no
+   * `ReadableStream` (on Node 20 each one costs a `makeTransferable()`), and a host such as
+   * `@hono/node-server` writes head and body in one `res.end()`. Any other body streams.
+   */
+  override finishResponse(): Promise<void> {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
+      const chunk: unknown = (result as unknown[])[0]
+      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
+    }
+    return super.finishResponse()
   }
 
   /**
@@ -169,7 +221,7 @@ export class FetchHandler extends BaseHandler {
     const response = this.#buildResponse()
     this.headersSent = true
     this.#respondWith(response)
-    return Promise.resolve()
+    return RESOLVED
   }
 
   /**
@@ -188,7 +240,7 @@ export class FetchHandler extends BaseHandler {
   }
 
   protected override _write(data: Uint8Array): Promise<void> {
-    return this.#body.write(data)
+    return this.#stream().write(data)
   }
 
   protected override _flush(): void {
@@ -197,12 +249,12 @@ export class FetchHandler extends BaseHandler {
 
   /** After the head: error the body stream, so the runtime cuts the response short. */
   protected override abortOutput(error: unknown): void {
-    this.#body.error(error)
+    this.#body?.error(error)
   }
 
   /** The consumer cancelled the body or the request was aborted. */
   protected override clientGone(): boolean {
-    return this.#gone.signal.aborted
+    return this.#signal().aborted
   }
 
   /**
@@ -220,31 +272,90 @@ export class FetchHandler extends BaseHandler {
     )
   }
 
+  async #drive(app: WSGIApplication): Promise<void> {
+    try {
+      await this.run(app)
+    } catch (error) {
+      this.#finish()
+      this.logException(error)
+      // Even the error response failed: answer with a bare 500, or cut the stream.
+      if (!this.#responded) this.#respondWith(this.#plainError())
+      else this.#body?.error(error)
+      return
+    }
+    this.#finish()
+    this.#body?.close()
+    // run() returns quietly when the client left before the head; the answer goes nowhere.
+    if (!this.#responded) this.#respondWith(this.#plainError())
+  }
+
+  // As BaseHandler.finishResponse for a one-chunk body, with the chunk counted before the head
+  // (so Content-Length and the strict length check see the whole body).
+  async #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
+    try {
+      this.bytesSent = chunk.length
+      this.#whole = chunk
+      await this.sendHeaders()
+    } catch (error) {
+      // The body is closed (once) before the error goes on, as BaseHandler does.
+      this.result = undefined
+      await result.close?.()
+      throw error
+    } finally {
+      this.#whole = undefined
+    }
+    await this.close()
+  }
+
+  /** The response body stream, made when the first streamed chunk (or head) needs it. */
+  #stream(): ResponseStream {
+    return (this.#body ??= new ResponseStream((reason) => {
+      this.#cancelled(reason)
+    }))
+  }
+
+  /** The consumer cancelled the body before it ended: the client is gone. */
+  #cancelled(reason: unknown): void {
+    if (this.#gone !== undefined) this.#gone.abort(reason)
+    else this.#goneReason ??= { reason }
+  }
+
+  /** `wsgits.signal`: made on first read, following `request.signal` until the response ended. */
+  #signal(): AbortSignal {
+    if (this.#gone !== undefined) return this.#gone.signal
+    const gone = (this.#gone = new AbortController())
+    const cancelled = this.#goneReason
+    if (cancelled !== undefined) {
+      gone.abort(cancelled.reason)
+      return gone.signal
+    }
+    const signal = this.#request.signal
+    // After the response ended, only an abort that came before it counts (see #finish).
+    if (this.#finished) {
+      if (this.#askLate && signal.aborted) gone.abort(signal.reason)
+      return gone.signal
+    }
+    if (signal.aborted) {
+      gone.abort(signal.reason)
+    } else {
+      const onAbort = (): void => {
+        gone.abort(signal.reason)
+      }
+      this.#onAbort = onAbort
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    return gone.signal
+  }
+
   #buildResponse(): Response {
     const status = this.status ?? ''
-    const headers = new globalThis.Headers()
-    const list = [...(this.headers ?? [])]
-    const listed = connectionTokens(list.find(([n]) => n.toLowerCase() === 'connection')?.[1])
-    for (const [name, value] of list) {
-      // BaseHandler refuses wsgiref's hop-by-hop list; Trailer, Proxy-* and the names Connection
-      // lists are dropped here. Each Set-Cookie is appended on its own, never joined.
-      if (isHopByHopHeader(name, listed)) continue
-      try {
-        headers.append(name, value)
-      } catch (error) {
-        // fetch refuses a name that is no token or a value it cannot hold; say which, with a code.
-        throw new WSGIError(
-          'ERR_WSGI_INVALID_HEADER',
-          `Invalid response header ${describe(name)}: ${describe(value)}`,
-          { cause: error },
-        )
-      }
-    }
-    return new Response(this.bodyAllowed && !this.#ended ? this.#body.stream : null, {
+    const init: ResponseInit = {
       status: Number.parseInt(status.slice(0, 3), 10),
       statusText: status.slice(4),
-      headers,
-    })
+      headers: responseHeaderInit(this.headers),
+    }
+    if (!this.bodyAllowed || this.#ended) return new Response(null, init)
+    return new Response(this.#whole ?? this.#stream().stream, init)
   }
 
   #plainError(): Response {
@@ -257,10 +368,31 @@ export class FetchHandler extends BaseHandler {
   #respondWith(response: Response): void {
     if (this.#responded) return
     this.#responded = true
-    this.#resolve(response)
+    const resolve = this.#resolve
+    if (resolve === undefined) this.#early = response
+    else resolve(response)
   }
 
-  #finish(onAbort: () => void): void {
-    this.#request.signal.removeEventListener('abort', onAbort)
+  #finish(): void {
+    this.#finished = true
+    const onAbort = this.#onAbort
+    if (onAbort !== undefined) {
+      this.#onAbort = undefined
+      this.#request.signal.removeEventListener('abort', onAbort)
+    } else if (this.#gone === undefined && this.#goneReason === undefined) {
+      // Nobody read the signal yet. A signal read later (from a kept environ) must tell whether
+      // the request was aborted while it ran, not after: some runtimes abort request.signal once
+      // the response is complete. The runtime's own Request has its signal at hand, so its state
+      // is noted now. A host's stand-in Request (@hono/node-server's lightweight one) would make
+      // a real signal here, for nothing in almost every request; its signal is read when asked
+      // (that host aborts it only for a client that left before the response was written).
+      const request = this.#request
+      if (Object.getPrototypeOf(request) === globalThis.Request.prototype) {
+        const signal = request.signal
+        if (signal.aborted) this.#goneReason = { reason: signal.reason }
+      } else {
+        this.#askLate = true
+      }
+    }
   }
 }

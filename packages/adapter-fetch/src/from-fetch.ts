@@ -20,8 +20,8 @@ import type {
 
 import { environRequest } from './_internal/environ-request.ts'
 import { defaultExecutionContext } from './_internal/execution-context.ts'
-import { connectionTokens, isHopByHopHeader } from './_internal/hop-by-hop.ts'
-import { StreamResponseBody, emptyBody } from './_internal/response-body.ts'
+import { connectionListed, isHopByHopHeader } from './_internal/hop-by-hop.ts'
+import { emptyBody, responseBody } from './_internal/response-body.ts'
 import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
 import type { FetchRequestHandler } from './types.ts'
@@ -68,7 +68,7 @@ function isResponse(value: unknown): value is Response {
 /** The response headers as a PEP 3333 list: hop-by-hop dropped, each Set-Cookie on its own. */
 function responseHeaders(response: Response): HeaderList {
   const headers = response.headers
-  const listed = connectionTokens(headers.get('connection'))
+  const listed = connectionListed(headers.get('connection'))
   // `getSetCookie()` is the only API that keeps cookies apart (`get()` joins them with ", ",
   // which breaks `Expires=Wed, 21 Oct …`); iteration is the fallback where it is missing, since
   // the fetch spec iterates each Set-Cookie separately.
@@ -190,6 +190,6 @@ export function fromFetch(
       body.cancel().catch(() => undefined)
       return emptyBody()
     }
-    return new StreamResponseBody(body, errors)
+    return responseBody(body, errors)
   }
 }

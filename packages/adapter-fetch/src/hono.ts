@@ -15,6 +15,7 @@ import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { ErrorStream, Middleware, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
+import { requestURLParts } from './_internal/request-url-parts.ts'
 import { FetchHandler } from './fetch-handler.ts'
 import { fromFetchMiddleware, toFetchMiddleware } from './middleware.ts'
 import type { FetchNext } from './middleware.ts'
@@ -28,12 +29,36 @@ export interface ToHonoOptions {
 
 /** The execution context of `c`, or undefined where the host gives none (Node, `app.request`). */
 function executionContext(c: Context): unknown {
+  // Hono throws when the runtime passed no context (always on Node); the error is dropped, so
+  // it is made without a stack trace, which is most of what it costs.
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
   try {
     return c.executionCtx
   } catch {
-    // Hono throws when the runtime passed no context; the gateway side then provides its own.
+    // The gateway side then provides its own.
     return undefined
+  } finally {
+    Error.stackTraceLimit = limit
   }
+}
+
+// Route pattern → how many path segments come before its final wildcard (-1: no wildcard).
+// A Hono app has few patterns; bounded all the same.
+const DEPTHS = new Map<string, number>()
+const DEPTHS_MAX = 256
+
+function wildcardDepth(pattern: string): number {
+  const known = DEPTHS.get(pattern)
+  if (known !== undefined) return known
+  const depth = pattern.endsWith('*')
+    ? pattern
+        .replace(/\/?\*$/, '')
+        .split('/')
+        .filter((segment) => segment !== '').length
+    : -1
+  if (DEPTHS.size < DEPTHS_MAX) DEPTHS.set(pattern, depth)
+  return depth
 }
 
 /**
@@ -42,18 +67,19 @@ function executionContext(c: Context): unknown {
  * `/t/:tenant/*` → `/t/acme`); `''` for a route without a wildcard.
  */
 export function mountPrefix(pattern: string, rawPath: string): string {
-  if (!pattern.endsWith('*')) return ''
-  const depth = pattern
-    .replace(/\/?\*$/, '')
-    .split('/')
-    .filter((segment) => segment !== '').length
-  if (depth === 0) return ''
-  return unquoteLatin1(
-    rawPath
-      .split('/')
-      .slice(0, depth + 1)
-      .join('/'),
-  )
+  const depth = wildcardDepth(pattern)
+  if (depth <= 0) return ''
+  // The end of the depth-th segment: the next `/` after it, or the end of the path.
+  let end = 0
+  for (let seen = 0; seen <= depth; seen++) {
+    const slash = rawPath.indexOf('/', end + (seen === 0 ? 0 : 1))
+    if (slash === -1) {
+      end = rawPath.length
+      break
+    }
+    end = slash
+  }
+  return unquoteLatin1(rawPath.slice(0, end))
 }
 
 /**
@@ -78,9 +104,18 @@ export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handl
   const errors = options.errors
   return (c) => {
     const request = c.req.raw
-    const scriptName = mountPrefix(routePath(c), new URL(request.url).pathname)
-    const ctx = executionContext(c)
-    return new FetchHandler(request, { scriptName, errors, env: c.env, ctx }).respond(app)
+    const url = requestURLParts(request.url)
+    const scriptName = mountPrefix(routePath(c), url.pathname)
+    // Read only when the app asks for `wsgits.fetch_ctx`.
+    const lazyCtx = (): unknown => executionContext(c)
+    return new FetchHandler(request, {
+      scriptName,
+      errors,
+      env: c.env,
+      ctx: undefined,
+      lazyCtx,
+      url,
+    }).respond(app)
   }
 }
 

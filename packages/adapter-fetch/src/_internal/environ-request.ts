@@ -5,7 +5,7 @@
  */
 import type { WSGIEnvironment } from '@wsgi/core/types'
 
-import { connectionTokens, isHopByHopHeader } from './hop-by-hop.ts'
+import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
 import { inputStream } from './input-body.ts'
 import { environURL } from './request-url.ts'
 
@@ -15,36 +15,50 @@ export interface EnvironRequestOptions {
   blockSize: number | undefined
 }
 
+// Environ key → header name, remembered (bounded): the same few dozen keys come every time.
+const HEADER_NAMES = new Map<string, string>()
+const HEADER_NAMES_MAX = 512
+
 /** `HTTP_X_FORWARDED_FOR` → `x-forwarded-for`. */
 function headerName(key: string): string {
-  return key.slice(5).replace(/_/g, '-').toLowerCase()
+  const known = HEADER_NAMES.get(key)
+  if (known !== undefined) return known
+  const name = key.slice(5).replaceAll('_', '-').toLowerCase()
+  if (HEADER_NAMES.size < HEADER_NAMES_MAX) HEADER_NAMES.set(key, name)
+  return name
 }
 
 /**
  * The request headers of an environ: every `HTTP_*` key plus `CONTENT_TYPE` and `CONTENT_LENGTH`,
  * without hop-by-hop headers. Values stay latin-1 strings, which is what a fetch `Headers` holds
  * (a WebIDL ByteString), so no byte changes.
+ *
+ * A list of pairs, not a `Headers`: the `Request` constructor copies whatever it is given into
+ * its own header list, so a `Headers` built here would be validated and copied twice.
  */
-export function environHeaders(environ: WSGIEnvironment): globalThis.Headers {
-  const headers = new globalThis.Headers()
-  const listed = connectionTokens(environ['HTTP_CONNECTION'])
+export function environHeaders(environ: WSGIEnvironment): [string, string][] {
+  const pairs: [string, string][] = []
+  const type = environ.CONTENT_TYPE
+  const length = environ.CONTENT_LENGTH
+  const typed = typeof type === 'string' && type !== ''
+  const sized = typeof length === 'string' && length !== ''
+  const listed = connectionListed(environ['HTTP_CONNECTION'])
   for (const key of Object.keys(environ)) {
     // CGI carries these two without the prefix; a stray HTTP_ copy would duplicate them.
     if (!key.startsWith('HTTP_') || key === 'HTTP_CONTENT_TYPE' || key === 'HTTP_CONTENT_LENGTH') {
       continue
     }
     const value = environ[key]
+    if (typeof value !== 'string') continue
     const name = headerName(key)
-    if (typeof value !== 'string' || isHopByHopHeader(name, listed)) continue
-    headers.append(name, value)
+    if (isHopByHopHeader(name, listed)) continue
+    // The CGI keys below replace these, as `Headers#set` would.
+    if ((typed && name === 'content-type') || (sized && name === 'content-length')) continue
+    pairs.push([name, value])
   }
-  if (typeof environ.CONTENT_TYPE === 'string' && environ.CONTENT_TYPE !== '') {
-    headers.set('content-type', environ.CONTENT_TYPE)
-  }
-  if (typeof environ.CONTENT_LENGTH === 'string' && environ.CONTENT_LENGTH !== '') {
-    headers.set('content-length', environ.CONTENT_LENGTH)
-  }
-  return headers
+  if (typed) pairs.push(['content-type', type])
+  if (sized) pairs.push(['content-length', length])
+  return pairs
 }
 
 /**

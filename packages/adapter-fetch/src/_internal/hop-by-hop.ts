@@ -22,6 +22,18 @@ export function connectionTokens(value: string | null | undefined): Set<string> 
 }
 
 /**
+ * The names a `Connection` header value lists beyond the hop-by-hop ones every message drops:
+ * undefined for none (the usual `keep-alive` or `close`), which saves building a set.
+ */
+export function connectionListed(value: string | null | undefined): Set<string> | undefined {
+  if (value == null) return undefined
+  const lower = value.toLowerCase()
+  // `close` names no header, `keep-alive` one that is hop-by-hop anyway.
+  if (lower === 'keep-alive' || lower === 'close') return undefined
+  return connectionTokens(value)
+}
+
+/**
  * True when `name` must not cross the boundary: a hop-by-hop header, any `Proxy-*`, or a name
  * listed in the message's own `Connection` header (`listed`, lower-cased).
  */

@@ -5,8 +5,10 @@
  */
 import { quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
 
-import { connectionTokens, isHopByHopHeader } from './hop-by-hop.ts'
+import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
 import { escapeRaw } from './latin1.ts'
+import { requestURLParts } from './request-url-parts.ts'
+import type { URLParts } from './request-url-parts.ts'
 
 /**
  * Normalises a mount prefix to PEP 3333's `SCRIPT_NAME` form: a leading `/`, no trailing `/`,
@@ -56,41 +58,67 @@ export function splitPath(rawPath: string, search: string, scriptName: string): 
   }
 }
 
+// Header name → CGI key, remembered: the same few dozen names come with every request, and
+// upper-casing plus a regex replace per header per request adds up. Bounded, so a client that
+// sends made-up names cannot grow it without end.
+const CGI_NAMES = new Map<string, string>()
+const CGI_NAMES_MAX = 512
+
 /** `content-type` → `CONTENT_TYPE`; everything else → `HTTP_<NAME>`. */
 function cgiName(name: string): string {
-  const upper = name.toUpperCase().replace(/-/g, '_')
-  return upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`
+  const known = CGI_NAMES.get(name)
+  if (known !== undefined) return known
+  const upper = name.toUpperCase().replaceAll('-', '_')
+  const key = upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`
+  if (CGI_NAMES.size < CGI_NAMES_MAX) CGI_NAMES.set(name, key)
+  return key
 }
 
 /**
- * The CGI variables of a `Request`.
+ * Add the CGI variables of a `Request` to `vars` (an environ being built).
  *
  * Header values stay as fetch holds them (ByteStrings, which are PEP 3333's latin-1 strings);
  * repeated headers arrive joined with `, ` by fetch already. Hop-by-hop headers are dropped, and
  * so are names with `_`: `X_Forwarded_For` would land on the same key as `X-Forwarded-For` and
  * could spoof it (nginx and gunicorn drop them for that reason).
+ *
+ * @param url - `request.url` already parsed, when the caller has it
  */
-export function requestCgiVars(request: Request, scriptName: string): Record<string, string> {
-  const url = new URL(request.url)
-  const scheme = url.protocol.slice(0, -1)
+export function addRequestCgiVars(
+  vars: Record<string, unknown>,
+  request: Request,
+  scriptName: string,
+  url: URLParts = requestURLParts(request.url),
+): void {
+  const scheme = url.scheme
   const split = splitPath(url.pathname, url.search, scriptName)
-  const vars: Record<string, string> = {
-    REQUEST_METHOD: request.method,
-    SCRIPT_NAME: split.SCRIPT_NAME,
-    PATH_INFO: split.PATH_INFO,
-    QUERY_STRING: url.search.slice(1),
-    REQUEST_URI: split.REQUEST_URI,
-    SERVER_NAME: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    SERVER_PORT: url.port !== '' ? url.port : scheme === 'https' ? '443' : '80',
-    SERVER_PROTOCOL: 'HTTP/1.1',
-  }
+  const hostname = url.hostname
+  vars['REQUEST_METHOD'] = request.method
+  vars['SCRIPT_NAME'] = split.SCRIPT_NAME
+  vars['PATH_INFO'] = split.PATH_INFO
+  vars['QUERY_STRING'] = url.search.slice(1)
+  vars['REQUEST_URI'] = split.REQUEST_URI
+  vars['SERVER_NAME'] =
+    hostname.charCodeAt(0) === 0x5b && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname
+  vars['SERVER_PORT'] = url.port !== '' ? url.port : scheme === 'https' ? '443' : '80'
+  vars['SERVER_PROTOCOL'] = 'HTTP/1.1'
   if (scheme === 'https') vars['HTTPS'] = 'on'
-  const listed = connectionTokens(request.headers.get('connection'))
-  for (const [name, value] of request.headers) {
+  const headers = request.headers
+  const connection = headers.get('connection')
+  const listed = connectionListed(connection)
+  let host = false
+  for (const [name, value] of headers) {
     if (name.includes('_') || isHopByHopHeader(name, listed)) continue
     vars[cgiName(name)] = value
+    if (name === 'host') host = true
   }
   // fetch runtimes keep the authority in the URL, not always in a Host header.
-  vars['HTTP_HOST'] ??= url.host
+  if (!host) vars['HTTP_HOST'] = url.host
+}
+
+/** The CGI variables of a `Request` (see {@link addRequestCgiVars}). */
+export function requestCgiVars(request: Request, scriptName: string): Record<string, string> {
+  const vars: Record<string, string> = {}
+  addRequestCgiVars(vars, request, scriptName)
   return vars
 }

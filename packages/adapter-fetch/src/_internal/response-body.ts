@@ -7,6 +7,9 @@
 import { WSGIError, describe } from '@wsgi/core/errors'
 import type { ErrorStream, ResponseBody } from '@wsgi/core/types'
 
+/** What a stream reader's `read()` settles with. */
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<unknown>['read']>>
+
 /**
  * The chunks of a `ReadableStream`, read one by one as the server asks for them.
  *
@@ -16,13 +19,20 @@ import type { ErrorStream, ResponseBody } from '@wsgi/core/types'
  * more than once and after the end. A stream that errors makes `next()` throw.
  */
 export class StreamResponseBody implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
-  #reader: ReadableStreamDefaultReader<Uint8Array>
+  #reader: ReadableStreamDefaultReader<unknown>
   #errors: ErrorStream
   #closed = false
+  // Reads made before the server started iterating (see responseBody), served first.
+  #ahead: Promise<ReadResult>[]
 
-  constructor(stream: ReadableStream<Uint8Array>, errors: ErrorStream) {
-    this.#reader = stream.getReader()
+  constructor(
+    stream: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<unknown>,
+    errors: ErrorStream,
+    ahead: Promise<ReadResult>[] = [],
+  ) {
+    this.#reader = 'getReader' in stream ? stream.getReader() : stream
     this.#errors = errors
+    this.#ahead = ahead
   }
 
   [Symbol.asyncIterator](): this {
@@ -31,7 +41,7 @@ export class StreamResponseBody implements AsyncIterable<Uint8Array>, AsyncItera
 
   async next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#closed) return { done: true, value: undefined }
-    const step = await this.#reader.read()
+    const step = await (this.#ahead.shift() ?? this.#reader.read())
     if (step.done) return { done: true, value: undefined }
     return { done: false, value: toBytes(step.value) }
   }
@@ -46,12 +56,57 @@ export class StreamResponseBody implements AsyncIterable<Uint8Array>, AsyncItera
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    // A read made ahead may still fail; its error belongs to nobody now.
+    for (const read of this.#ahead) read.catch(ignore)
+    this.#ahead = []
     try {
       await this.#reader.cancel()
     } catch (error) {
       this.#errors.write(`Cancelling the fetch response body failed: ${String(error)}\n`)
     }
   }
+}
+
+function ignore(): void {
+  // See StreamResponseBody#close.
+}
+
+// How many microtask turns a body already in memory takes to report its end after its last
+// chunk: a string or bytes `Response` body takes one or two on Node 20.
+const SOON = 3
+
+/**
+ * The body of a fetch `Response` as a gateway response body.
+ *
+ * When the body ends right after its first chunk (a `Response` made from a string or bytes, as
+ * `c.text()` and `c.json()` make), it is given as a one-item list of that chunk, so the server
+ * sends it with the head in one write and a `Content-Length`, as for any one-item list. Waiting
+ * for the first chunk delays nothing (a server sends the head with the first chunk anyway), and
+ * the end is only waited for a few microtask turns: a body that streams on is streamed, holding
+ * at most the two chunks read so far.
+ */
+export async function responseBody(
+  stream: ReadableStream<Uint8Array>,
+  errors: ErrorStream,
+): Promise<ResponseBody> {
+  const reader = stream.getReader()
+  let first: ReadResult
+  try {
+    first = await reader.read()
+  } catch (error) {
+    reader.releaseLock()
+    throw error
+  }
+  if (first.done) return emptyBody()
+  const chunk = toBytes(first.value)
+  const next = reader.read()
+  let step: ReadResult | undefined
+  next.then((result) => {
+    step = result
+  }, ignore)
+  for (let turn = 0; turn < SOON && step === undefined; turn++) await Promise.resolve()
+  if (step?.done === true) return [chunk]
+  return new StreamResponseBody(reader, errors, [Promise.resolve(first), next])
 }
 
 /** An empty body, for null bodies, HEAD and the null-body statuses. */

@@ -45,3 +45,30 @@ export function streamInput(body: ReadableStream<Uint8Array> | null, limit?: num
     limit === undefined ? {} : { limit },
   )
 }
+
+/** The chunks of `request.body`, which is read only when iteration starts. */
+class LazyRequestBody implements AsyncIterable<Uint8Array> {
+  readonly #request: Request
+
+  constructor(request: Request) {
+    this.#request = request
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const body = this.#request.body
+    return body === null ? noChunks() : readableChunks(body)
+  }
+}
+
+async function* noChunks(): AsyncGenerator<Uint8Array, void, undefined> {
+  // A null body: no chunks.
+}
+
+/**
+ * An {@link InputReader} over the body of `request`, which reads `request.body` only on the
+ * first read of the input: on `@hono/node-server`, reading it makes the real `Request` (its
+ * headers, its `AbortController`), which a request nobody reads the body of never needs.
+ */
+export function lazyBodyInput(request: Request, limit?: number): InputReader {
+  return new InputReader(new LazyRequestBody(request), limit === undefined ? {} : { limit })
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it, vi } from 'vitest'
+
+import type { WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
+
+import { toFetch } from './to-fetch.ts'
+
+const enc = new TextEncoder()
+
+/** A Request that counts how often `body` and `signal` are read. */
+function spyRequest(
+  url: string,
+  init?: RequestInit,
+): { request: Request; reads: { body: number; signal: number } } {
+  const reads = { body: 0, signal: 0 }
+  class SpyRequest extends Request {}
+  for (const key of ['body', 'signal'] as const) {
+    const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)
+    Object.defineProperty(SpyRequest.prototype, key, {
+      get(this: Request): unknown {
+        reads[key]++
+        return descriptor?.get?.call(this)
+      },
+    })
+  }
+  return { request: new SpyRequest(url, init), reads }
+}
+
+describe('FetchHandler: what it builds only on demand', () => {
+  it('reads neither request.body nor request.signal for an app that uses neither', async () => {
+    const app: WSGIApplication = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [enc.encode('ok')]
+    }
+    const { request, reads } = spyRequest('http://h/', { method: 'POST', body: 'payload' })
+    const response = await toFetch(app)(request)
+    expect(await response.text()).toBe('ok')
+    expect(reads).toEqual({ body: 0, signal: 0 })
+  })
+
+  it('reads request.body once the app reads wsgi.input', async () => {
+    const app: WSGIApplication = async (environ, startResponse) => {
+      const body = await environ['wsgi.input'].read()
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [body]
+    }
+    const { request, reads } = spyRequest('http://h/', { method: 'POST', body: 'payload' })
+    const response = await toFetch(app)(request)
+    expect(await response.text()).toBe('payload')
+    expect(reads.body).toBe(1)
+  })
+
+  it('follows request.signal once the app reads wsgits.signal', async () => {
+    const controller = new AbortController()
+    let signal: AbortSignal | undefined
+    let release: () => void = () => undefined
+    const app: WSGIApplication = async (environ, startResponse) => {
+      signal = environ['wsgits.signal']
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [enc.encode('late')]
+    }
+    const { request, reads } = spyRequest('http://h/', { signal: controller.signal })
+    const pending = toFetch(app)(request)
+    await vi.waitFor(() => {
+      expect(signal).toBeDefined()
+    })
+    expect(reads.signal).toBeGreaterThan(0)
+    expect(signal?.aborted).toBe(false)
+    controller.abort()
+    expect(signal?.aborted).toBe(true)
+    release()
+    await (await pending).text()
+  })
+
+  it('answers a one-chunk body with that chunk, and a body of several with a stream', async () => {
+    const chunk = enc.encode('whole')
+    const one = await toFetch((_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [chunk]
+    })(new Request('http://h/'))
+    expect(one.headers.get('content-length')).toBe('5')
+    expect(await one.text()).toBe('whole')
+    const two = await toFetch((_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [enc.encode('a'), enc.encode('b')]
+    })(new Request('http://h/'))
+    expect(two.headers.get('content-length')).toBeNull()
+    expect(await two.text()).toBe('ab')
+  })
+
+  it('closes a one-chunk body once, and once when its head is refused', async () => {
+    const close = vi.fn()
+    const ok = await toFetch((_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return Object.assign([enc.encode('x')], { close })
+    })(new Request('http://h/'))
+    await ok.text()
+    expect(close).toHaveBeenCalledTimes(1)
+    const refused = vi.fn()
+    const errors = { write: vi.fn(), writelines: vi.fn(), flush: vi.fn() }
+    const bad = await toFetch(
+      (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Length', '1']])
+        return Object.assign([enc.encode('too long')], { close: refused })
+      },
+      { errors },
+    )(new Request('http://h/'))
+    expect(bad.status).toBe(500)
+    expect(refused).toHaveBeenCalledTimes(1)
+  })
+
+  it('lets middleware replace wsgits.signal with a value of its own', async () => {
+    const mine = new AbortController().signal
+    let seen: WSGIEnvironment['wsgits.signal']
+    const app: WSGIApplication = (environ, startResponse) => {
+      environ['wsgits.signal'] = mine
+      seen = environ['wsgits.signal']
+      startResponse('204 No Content', [])
+      return []
+    }
+    await toFetch(app)(new Request('http://h/'))
+    expect(seen).toBe(mine)
+  })
+})
