@@ -31,6 +31,14 @@ describe('InputReader#read(size)', () => {
     expect(input.ended).toBe(true)
   })
 
+  it('joins chunks into a buffer of its own, holding exactly the bytes read', async () => {
+    const input = new InputReader([enc('ab'), enc('cd'), enc('ef')])
+    const joined = await input.read(5)
+    expect(dec(joined)).toBe('abcde')
+    expect(joined.byteOffset).toBe(0)
+    expect(joined.buffer.byteLength).toBe(5)
+  })
+
   it('reads everything when size is omitted or negative', async () => {
     expect(dec(await new InputReader([enc('ab'), enc('cd')]).read())).toBe('abcd')
     expect(dec(await new InputReader([enc('ab'), enc('cd')]).read(-1))).toBe('abcd')
@@ -50,6 +58,81 @@ describe('InputReader#read(size)', () => {
     const { source, pulled } = counted(['x'])
     expect((await new InputReader(source).read(0)).length).toBe(0)
     expect(pulled()).toBe(0)
+  })
+})
+
+describe('InputReader#read1(size)', () => {
+  it('returns one chunk at a time, the same bytes without a copy, then empty at EOF', async () => {
+    const a = enc('abc')
+    const b = enc('defg')
+    const input = new InputReader([a, b])
+    const first = await input.read1(10)
+    expect(first).toBe(a)
+    expect(dec(await input.read1(10))).toBe('defg')
+    expect((await input.read1(10)).length).toBe(0)
+    expect(input.ended).toBe(true)
+  })
+
+  it('cuts a chunk at size and returns the rest of it next, as views of the same buffer', async () => {
+    const chunk = enc('abcdef')
+    const input = new InputReader([chunk, enc('gh')])
+    const head = await input.read1(4)
+    expect(dec(head)).toBe('abcd')
+    expect(head.buffer).toBe(chunk.buffer)
+    const tail = await input.read1(4)
+    expect(dec(tail)).toBe('ef')
+    expect(tail.buffer).toBe(chunk.buffer)
+    expect(dec(await input.read1(4))).toBe('gh')
+  })
+
+  it('answers from the buffer without pulling, and pulls one chunk when it is empty', async () => {
+    const { source, pulled } = counted(['aaaa', 'bbbb', 'cccc'])
+    const input = new InputReader(source)
+    expect(dec(await input.readline(1))).toBe('a')
+    expect(pulled()).toBe(1)
+    expect(dec(await input.read1(100))).toBe('aaa')
+    expect(pulled()).toBe(1)
+    expect(dec(await input.read1(100))).toBe('bbbb')
+    expect(pulled()).toBe(2)
+  })
+
+  it('returns a whole chunk when size is omitted or negative', async () => {
+    const input = new InputReader([enc('ab'), enc('cd')])
+    expect(dec(await input.read1())).toBe('ab')
+    expect(dec(await input.read1(-1))).toBe('cd')
+    expect((await input.read1()).length).toBe(0)
+  })
+
+  it('skips empty chunks instead of reporting EOF', async () => {
+    const input = new InputReader([new Uint8Array(0), enc('x'), new Uint8Array(0)])
+    expect(dec(await input.read1(5))).toBe('x')
+    expect((await input.read1(5)).length).toBe(0)
+  })
+
+  it('returns an empty array for read1(0) without pulling', async () => {
+    const { source, pulled } = counted(['x'])
+    expect((await new InputReader(source).read1(0)).length).toBe(0)
+    expect(pulled()).toBe(0)
+  })
+
+  it('mixes with read(size) without losing or reordering bytes', async () => {
+    const input = new InputReader([enc('0123'), enc('4567'), enc('89')])
+    expect(dec(await input.read(3))).toBe('012')
+    expect(dec(await input.read1(8))).toBe('3')
+    expect(dec(await input.read(4))).toBe('4567')
+    expect(dec(await input.read1(8))).toBe('89')
+    expect(input.bytesReceived).toBe(10)
+  })
+
+  it('enforces the limit and calls onFirstRead as read() does', async () => {
+    let calls = 0
+    const input = new InputReader([enc('12345'), enc('6789')], {
+      limit: 6,
+      onFirstRead: () => calls++,
+    })
+    expect(dec(await input.read1(10))).toBe('12345')
+    expect(calls).toBe(1)
+    await expect(input.read1(10)).rejects.toMatchObject({ code: 'ERR_WSGI_BODY_TOO_LARGE' })
   })
 })
 

@@ -77,6 +77,31 @@ export class InputReader implements InputStream {
     return this.#take(Math.min(want, this.#buffered))
   }
 
+  /**
+   * Read at most `size` bytes with at most one pull from the source (Python's buffered
+   * `read1(size)`): what the buffer holds if it holds anything, else what the next chunk brings.
+   * Returns the bytes of one chunk, never copied; empty only at EOF. All of one chunk when `size`
+   * is omitted or negative.
+   *
+   * For bulk reads (uploads, piping the body on): `read(size)` fills `size` bytes exactly, which
+   * copies whenever the source's chunks do not line up with `size`; `read1` never does.
+   *
+   * @example
+   * ```ts
+   * for (let chunk = await input.read1(65536); chunk.length > 0; chunk = await input.read1(65536)) {
+   *   total += chunk.length
+   * }
+   * ```
+   */
+  async read1(size?: number): Promise<Uint8Array> {
+    const want = size === undefined || size < 0 ? Infinity : size
+    if (want === 0) return EMPTY
+    // An empty chunk from the source is not EOF: pull again (a pull that adds nothing is cheap).
+    while (this.#buffered === 0) if (!(await this.#pull())) return EMPTY
+    const first = this.#chunks[0]
+    return first === undefined ? EMPTY : this.#take(Math.min(want, first.length))
+  }
+
   /** Read one line including its `\n`, or at most `size` bytes, or what is left at EOF. */
   async readline(size?: number): Promise<Uint8Array> {
     const limit = size === undefined || size < 0 ? Infinity : size

@@ -39,6 +39,11 @@ interface IncomingMessageInternals {
 
 const kBodySource: unique symbol = Symbol('kBodySource')
 
+/** A `wsgi.input` that also has Python's `read1(size)` (core's `InputReader` has). */
+interface BulkInput extends InputStream {
+  read1(size: number): Promise<Uint8Array>
+}
+
 /**
  * Node's error for a request whose connection went away (`connResetException('aborted')`).
  *
@@ -57,6 +62,7 @@ export function abortedError(cause?: unknown): Error {
  */
 export class RequestBodySource {
   #input: InputStream
+  #bulk: BulkInput | undefined
   #remaining: number
   #blockSize: number
   #reading = false
@@ -64,6 +70,8 @@ export class RequestBodySource {
 
   constructor(input: InputStream, length: number, blockSize: number) {
     this.#input = input
+    this.#bulk =
+      typeof (input as Partial<BulkInput>).read1 === 'function' ? (input as BulkInput) : undefined
     this.#remaining = length
     this.#blockSize = blockSize
   }
@@ -87,7 +95,11 @@ export class RequestBodySource {
   async #read(req: IncomingMessage): Promise<void> {
     let chunk: Uint8Array
     try {
-      chunk = await this.#input.read(Math.min(this.#blockSize, this.#remaining))
+      const size = Math.min(this.#blockSize, this.#remaining)
+      // read1 hands on each chunk as it came (no copy); read(size) would join chunks to fill
+      // exactly `size` bytes, a copy of the whole body when the chunks do not line up.
+      const bulk = this.#bulk
+      chunk = await (bulk === undefined ? this.#input.read(size) : bulk.read1(size))
     } catch (error) {
       req.destroy(toError(error))
       return
