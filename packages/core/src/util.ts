@@ -223,6 +223,7 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'transfer-encoding',
   'upgrade',
 ])
+const HOP_BY_HOP_LENGTHS: ReadonlySet<number> = new Set([...HOP_BY_HOP].map((name) => name.length))
 
 /**
  * True when `name` is an HTTP/1.1 hop-by-hop header (any case), which an application must not
@@ -241,7 +242,9 @@ export function isHopByHop(name: string): boolean {
   if (typeof name !== 'string') {
     throw invalidArgType(`Header name must be of type str (got ${describe(name)})`)
   }
-  return HOP_BY_HOP.has(name.toLowerCase())
+  // Runs for every header of every response: most names cannot be hop-by-hop by their length
+  // alone (toLowerCase() keeps the length of every name that folds to one of these).
+  return HOP_BY_HOP_LENGTHS.has(name.length) && HOP_BY_HOP.has(name.toLowerCase())
 }
 
 /**

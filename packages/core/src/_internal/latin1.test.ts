@@ -158,6 +158,25 @@ describe('latin1ToUTF8(s) and utf8ToLatin1(text)', () => {
   it('rejects a string that is not latin-1', () => {
     expect(thrown(() => latin1ToUTF8('\u20ac')).code).toBe('ERR_WSGI_NOT_LATIN1')
   })
+
+  it.each(['', '/api/v1', 'a\x00b\x7f', 'ASCII only: ~!@#'])(
+    'returns ASCII %j unchanged both ways, fatal or not',
+    (ascii) => {
+      expect(latin1ToUTF8(ascii)).toBe(ascii)
+      expect(latin1ToUTF8(ascii, { fatal: true })).toBe(ascii)
+      expect(utf8ToLatin1(ascii)).toBe(ascii)
+    },
+  )
+
+  it('gives the same results across many calls (shared encoder and decoders)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(() => latin1ToUTF8('\xff', { fatal: true })).toThrow(TypeError)
+      expect(latin1ToUTF8('\xe2\x82')).toBe('\ufffd')
+      expect(latin1ToUTF8('\xc3\xa9')).toBe('\xe9')
+      expect(utf8ToLatin1('\xe9')).toBe('\xc3\xa9')
+      expect(utf8ToLatin1('\ud800')).toBe('\xef\xbf\xbd')
+    }
+  })
 })
 
 describe('normpath(p)', () => {

@@ -17,6 +17,14 @@ const CHUNK = 8192
 
 // eslint-disable-next-line no-control-regex -- the latin-1 range starts at NUL by definition
 const NOT_LATIN1 = /[^\x00-\xff]/
+// ASCII is the same string in latin-1 and in UTF-8: the codecs have nothing to do for it.
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL by definition
+const ASCII = /^[\x00-\x7f]*$/
+
+// One of each, shared: making a TextEncoder or TextDecoder costs more than most conversions.
+const ENCODER = new TextEncoder()
+const DECODER = new TextDecoder('utf-8')
+const FATAL_DECODER = new TextDecoder('utf-8', { fatal: true })
 
 function notLatin1(s: string, index: number): WSGIError {
   const cp = s.codePointAt(index) ?? 0
@@ -146,8 +154,9 @@ export function quoteLatin1(s: string, safe = '/'): string {
  * @throws TypeError when `options.fatal` is set and the bytes are not valid UTF-8.
  */
 export function latin1ToUTF8(s: string, options?: { fatal?: boolean }): string {
-  const decoder = new TextDecoder('utf-8', { fatal: options?.fatal === true })
-  return decoder.decode(latin1ToBytes(s))
+  if (ASCII.test(s)) return s
+  // decode() without { stream: true } resets the decoder, so sharing one is safe.
+  return (options?.fatal === true ? FATAL_DECODER : DECODER).decode(latin1ToBytes(s))
 }
 
 /**
@@ -162,7 +171,8 @@ export function latin1ToUTF8(s: string, options?: { fatal?: boolean }): string {
  * ```
  */
 export function utf8ToLatin1(text: string): string {
-  return bytesToLatin1(new TextEncoder().encode(text))
+  if (ASCII.test(text)) return text
+  return bytesToLatin1(ENCODER.encode(text))
 }
 
 /**
