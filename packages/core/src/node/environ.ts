@@ -210,7 +210,9 @@ export function fillRequestEnviron(
   const socket = req.socket as IncomingMessage['socket'] | null | undefined
   let url = req.url ?? '/'
   if (url.charCodeAt(0) !== 0x2f /* / */ && url !== '*') url = originForm(url)
-  env['SERVER_PROTOCOL'] = `HTTP/${req.httpVersion}`
+  const version = req.httpVersion
+  // Nearly every request is HTTP/1.1: no string to build for it.
+  env['SERVER_PROTOCOL'] = version === '1.1' ? 'HTTP/1.1' : `HTTP/${version}`
   env['REQUEST_METHOD'] = req.method ?? 'GET'
 
   const question = url.indexOf('?')
@@ -359,6 +361,32 @@ function setSignal(this: Record<string, unknown>, value: unknown): void {
     enumerable: true,
     configurable: true,
   })
+}
+
+/**
+ * The native response of `env` when its `wsgits.signal` is still the unread lazy accessor that
+ * {@link addExtensionEnviron} defined; undefined for any other environ (another server's, a copy,
+ * one whose signal was read or replaced by middleware).
+ *
+ * For a bridge that only needs to know when the client went away (`fromNodeListener`): the
+ * response's `'close'` while not `writableEnded` (see {@link clientLeft}) is exactly when the
+ * signal would fire, and listening for it costs far less than making the signal.
+ */
+export function unreadSignalResponse(
+  env: Readonly<Record<string, unknown>>,
+): ServerResponse | undefined {
+  const res = env[NODE_RESPONSE_KEY] as (ServerResponse & SignalHolder) | undefined
+  if (res === undefined || res[kSignal] !== undefined) return undefined
+  return Object.getOwnPropertyDescriptor(env, SIGNAL_KEY)?.get === getSignal ? res : undefined
+}
+
+/**
+ * True when the client of `res` went away before the response ended: what makes
+ * {@link clientAbortSignal} fire, read without making the signal.
+ */
+export function clientLeft(res: ServerResponse): boolean {
+  if (res.writableEnded) return false
+  return res.destroyed || res.req.errored !== null
 }
 
 const SIGNAL_DESCRIPTOR: PropertyDescriptor = {

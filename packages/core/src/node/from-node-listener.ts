@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { describe, invalidArgType } from '../errors.ts'
 import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
+import { clientLeft, unreadSignalResponse } from './environ.ts'
 import { abortedError, createRequest } from './synthetic-request.ts'
 import { ListenerResponseBody, createResponse } from './synthetic-response.ts'
 import { SyntheticSocket } from './synthetic-socket.ts'
@@ -96,13 +97,20 @@ async function runListener(
   environ: WSGIEnvironment,
   startResponse: StartResponse,
 ): Promise<ResponseBody> {
-  const signal = environ['wsgits.signal']
+  // Under core's own Node bridge the client-abort signal is not made (an AbortController per
+  // request); the native response tells the same.
+  const native = unreadSignalResponse(environ)
   // A client that is already gone gets no listener call at all.
-  if (signal?.aborted === true) throw abortedError(signal.reason)
+  if (native === undefined) {
+    const signal = environ['wsgits.signal']
+    if (signal?.aborted === true) throw abortedError(signal.reason)
+  } else if (clientLeft(native)) {
+    throw abortedError()
+  }
   const socket = new SyntheticSocket(environ, config.highWaterMark, config.readSize)
   const req = createRequest(environ, socket, config)
   const res = createResponse(req)
-  const body = new ListenerResponseBody(environ, req, res, socket)
+  const body = new ListenerResponseBody(environ, req, res, socket, native)
   try {
     config.prepare?.(req, res, environ)
     const returned: unknown = listener(req, res)

@@ -40,6 +40,22 @@ describe('parseHead(header, keepTrailer)', () => {
     expect(parseHead(head, false).headers.map(([name]) => name)).not.toContain('Trailer')
   })
 
+  it('drops a header the Connection header names even when it comes first', () => {
+    const parsed = parseHead(
+      'HTTP/1.1 200 OK\r\nX-Early: 1\r\nX-Keep: 2\r\nConnection: close, x-early\r\n\r\n',
+      false,
+    )
+    expect(parsed.headers).toEqual([['X-Keep', '2']])
+  })
+
+  it('reads a value without the space after the colon, and an empty one', () => {
+    expect(parseHead('HTTP/1.1 200 OK\r\nA:1\r\nB:\r\nC: \r\n\r\n', false).headers).toEqual([
+      ['A', '1'],
+      ['B', ''],
+      ['C', ''],
+    ])
+  })
+
   it('keeps an empty or custom reason phrase', () => {
     expect(parseHead('HTTP/1.1 299 \r\n\r\n', false).status).toBe('299 ')
     expect(parseHead('HTTP/1.1 200 Très bien\r\n\r\n', false).status).toBe('200 Très bien')

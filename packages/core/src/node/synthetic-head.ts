@@ -46,28 +46,43 @@ function parseFields(lines: string[], start: number): HeaderList {
  * the hop-by-hop headers (and `Trailer` unless `keepTrailer`).
  */
 export function parseHead(header: string, keepTrailer: boolean): ResponseHead {
-  const lines = header.split('\r\n')
-  const statusLine = lines[0] ?? ''
+  // One pass over the string, line by line (no split into an array of lines): this runs for
+  // every response of every bridged listener.
+  let lineEnd = header.indexOf('\r\n')
+  if (lineEnd < 0) lineEnd = header.length
   // 'HTTP/1.1 200 OK': Node always writes a three-digit code after 'HTTP/1.1 '.
-  const status: Status = `${Number(statusLine.slice(9, 12))} ${statusLine.slice(13)}`
-  const fields = parseFields(lines, 1)
-  let named: Set<string> | undefined
-  for (const [name, value] of fields) {
-    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue
-    for (const token of value.split(',')) {
-      const lower = token.trim().toLowerCase()
-      // Node always says keep-alive or close; only other tokens name extra headers to drop.
-      if (lower !== 'close' && !HOP_BY_HOP.has(lower)) (named ??= new Set()).add(lower)
-    }
-  }
+  const status = header.slice(9, lineEnd) as Status
   const headers: HeaderList = []
-  for (const field of fields) {
-    const name = field[0]
-    if (isDropped(name, keepTrailer)) continue
-    if (named?.has(name.toLowerCase()) === true) continue
-    headers.push(field)
+  let named: Set<string> | undefined
+  for (let pos = lineEnd + 2; pos < header.length; pos = lineEnd + 2) {
+    lineEnd = header.indexOf('\r\n', pos)
+    if (lineEnd < 0) lineEnd = header.length
+    const colon = header.indexOf(':', pos)
+    if (colon <= pos || colon > lineEnd) continue
+    // Node writes exactly one space after the colon.
+    const valueStart = header.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1
+    const name = header.slice(pos, colon)
+    const value = valueStart < lineEnd ? header.slice(valueStart, lineEnd) : ''
+    if (name.length === 10 && name.toLowerCase() === 'connection')
+      named = connectionNamed(value, named)
+    if (!isDropped(name, keepTrailer)) headers.push([name, value])
   }
-  return { status, headers }
+  if (named === undefined) return { status, headers }
+  // Headers the Connection header names are hop-by-hop too, wherever they stand.
+  return { status, headers: headers.filter((field) => !named.has(field[0].toLowerCase())) }
+}
+
+/** The extra header names a `Connection` value lists, added to `named`. */
+function connectionNamed(value: string, named: Set<string> | undefined): Set<string> | undefined {
+  // What Node itself writes, unless the listener set its own Connection header.
+  if (value === 'keep-alive' || value === 'close') return named
+  for (const token of value.split(',')) {
+    const lower = token.trim().toLowerCase()
+    // Node always says keep-alive or close; only other tokens name extra headers to drop.
+    if (lower !== 'close' && !HOP_BY_HOP.has(lower) && lower !== '')
+      (named ??= new Set()).add(lower)
+  }
+  return named
 }
 
 /** True for a hop-by-hop name (and `Trailer` unless kept); lower-cases only plausible names. */

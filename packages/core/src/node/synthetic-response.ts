@@ -97,6 +97,7 @@ export class ListenerResponseBody
   #res: ServerResponse
   #socket: SyntheticSocket
   #signal: AbortSignal | undefined
+  #native: ServerResponse | undefined
   #resolveHead: (head: ResponseHead) => void = noop
   #rejectHead: (error: Error) => void = noop
   #headKnown = false
@@ -110,11 +111,17 @@ export class ListenerResponseBody
   #done = false
   #error: Error | null = null
 
+  /**
+   * @param native - the native response of core's Node bridge, when `environ['wsgits.signal']`
+   *   is its unread lazy accessor (`unreadSignalResponse`): its `'close'` is then watched
+   *   instead of the signal, which is never made.
+   */
   constructor(
     environ: WSGIEnvironment,
     req: IncomingMessage,
     res: ServerResponse,
     socket: SyntheticSocket,
+    native?: ServerResponse,
   ) {
     this.head = new Promise<ResponseHead>((resolve, reject) => {
       this.#resolveHead = resolve
@@ -124,17 +131,32 @@ export class ListenerResponseBody
     this.#req = req
     this.#res = res
     this.#socket = socket
+    this.#native = native
     ;(res as ServerResponse & ServerResponseInternals)[kBody] = this
     socket.sink = this
     // The order of Node's server: socket listeners first, then assignSocket, then 'finish'.
     res.assignSocket(socket as unknown as Socket)
     res.on('finish', onResponseFinish)
+    if (native !== undefined) {
+      // The native response's 'close' before its end is when the signal would fire. The
+      // listener is not removed later: once this exchange is over it does nothing, and the
+      // native response lives no longer than its request.
+      native.on('close', this.#onNativeClose)
+      return
+    }
     const signal = environ['wsgits.signal']
     if (signal !== undefined) {
       this.#signal = signal
       signal.addEventListener('abort', this)
     }
   }
+
+  readonly #onNativeClose = (): void => {
+    const native = this.#native
+    if (native !== undefined && !native.writableEnded && !this.#finished) {
+      this.#socket.destroy(abortedError())
+    }
+  };
 
   [Symbol.asyncIterator](): this {
     return this

@@ -116,10 +116,8 @@ export class SyntheticSocket extends Duplex {
   _hadError = false
   readonly remoteAddress: string | undefined
   readonly remotePort: number | undefined
-  readonly remoteFamily: 'IPv4' | 'IPv6' | undefined
   readonly localAddress: string
   readonly localPort: number | undefined
-  readonly localFamily: 'IPv4' | 'IPv6'
   readonly encrypted: boolean
   readonly connecting = false
   readonly pending = false
@@ -135,15 +133,24 @@ export class SyntheticSocket extends Duplex {
     const remote = environ.REMOTE_ADDR
     this.remoteAddress = typeof remote === 'string' && remote !== '' ? remote : undefined
     this.remotePort = parsePort(environ.REMOTE_PORT)
-    this.remoteFamily = familyOf(this.remoteAddress)
     const serverName: unknown = environ.SERVER_NAME
     this.localAddress = typeof serverName === 'string' ? serverName : ''
     this.localPort = parsePort(environ.SERVER_PORT)
-    this.localFamily = familyOf(this.localAddress) ?? 'IPv4'
     this.encrypted = environ['wsgi.url_scheme'] === 'https'
     this.on('error', ignoreError)
     this.on('drain', forwardDrain)
     this.on('close', onClose)
+  }
+
+  // Getters, as on net.Socket: few listeners read them, and telling the family costs a parse.
+  /** `'IPv4'` or `'IPv6'` for `remoteAddress` (undefined when it is not an IP address). */
+  get remoteFamily(): 'IPv4' | 'IPv6' | undefined {
+    return familyOf(this.remoteAddress)
+  }
+
+  /** `'IPv4'` or `'IPv6'` for `localAddress` (`'IPv4'` when it is a host name). */
+  get localFamily(): 'IPv4' | 'IPv6' {
+    return familyOf(this.localAddress) ?? 'IPv4'
   }
 
   /** Like `net.Socket#address()`: the server side of the connection. */
