@@ -10,6 +10,7 @@ import { StringErrorStream } from './_internal/error-stream.ts'
 import { InputReader } from './_internal/input.ts'
 import {
   LogStream,
+  ServerHandler,
   WSGIRequestHandler,
   WSGIServer,
   demoApp,
@@ -256,6 +257,65 @@ describe('WSGIRequestHandler', () => {
     expect(logMessages(log)).toEqual(['"GET /a?b=1 HTTP/1.1" 200 13'])
     expect(logMessages(log2).at(-1)).toBe('"GET / HTTP/1.1" 500 59')
   })
+
+  it('writes no access-log line with accessLog: false, but still logs errors', async () => {
+    const failing: WSGIApplication = () => {
+      throw new Error('boom')
+    }
+    const { server, port, log } = await start(failing, { accessLog: false })
+    expect(server.accessLog).toBe(false)
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(500)
+    const { port: quietPort, log: quietLog } = await start(hello, { accessLog: false })
+    expect(await (await fetch(`http://127.0.0.1:${quietPort}/x`)).text()).toBe('Hello, world!')
+    expect(quietLog.getValue()).toBe('')
+    expect(log.getValue()).toContain('Error: boom')
+    expect(log.getValue()).not.toContain('"GET / HTTP/1.1" 500')
+  })
+
+  it('logs requests by default (accessLog is true)', async () => {
+    const { server, port, log } = await start()
+    expect(server.accessLog).toBe(true)
+    await (await fetch(`http://127.0.0.1:${port}/`)).text()
+    expect(logMessages(log)).toEqual(['"GET / HTTP/1.1" 200 13'])
+  })
+
+  it.each([
+    ['a plain request', 'GET', '/a?b=1', '1.1'],
+    ['control characters in every piece', 'G\x01T', '/\x85x\x7f\x1b[31m', '1.\x00'],
+  ])(
+    'writes the same access-log line with and without a subclass (%s)',
+    async (_n, method, url, version) => {
+      const lines: string[] = []
+      for (const Handler of [WSGIRequestHandler, class extends WSGIRequestHandler {}]) {
+        const server = new WSGIServer(['127.0.0.1', 0])
+        const log = new StringErrorStream()
+        server.stderr = log
+        const request = {
+          method,
+          url,
+          httpVersion: version,
+          socket: { remoteAddress: '::ffff:10.0.0.1' },
+        }
+        const requestHandler = new Handler(
+          request as unknown as IncomingMessage,
+          {} as unknown as ServerResponse,
+          server,
+        )
+        const handler = new ServerHandler(requestHandler, undefined)
+        handler.status = '404 Not Found'
+        handler.bytesSent = 42
+        await handler.close()
+        lines.push(log.getValue())
+      }
+      expect(lines[0]).toMatch(/^10\.0\.0\.1 - - \[/)
+      expect(lines[0]).toContain(
+        method === 'GET'
+          ? '"GET /a?b=1 HTTP/1.1" 404 42\n'
+          : '"G\\x01T /\\x85x\\x7f\\x1b[31m HTTP/1.\\x00" 404 42\n',
+      )
+      expect(lines[1]).toBe(lines[0])
+    },
+  )
 
   it('escapes control characters in the log', () => {
     const server = new WSGIServer(['127.0.0.1', 0])

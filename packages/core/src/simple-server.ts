@@ -19,10 +19,11 @@ import { hostname } from 'node:os'
 import type { Duplex } from 'node:stream'
 
 import type { ErrorStream, StartResponse, WSGIApplication, WSGIEnvironment } from './types.ts'
-import { formatDateTime } from './handlers/base-handler.ts'
+import { RESOLVED, formatDateTime } from './handlers/base-handler.ts'
 import { isPlainObject, repr } from './_internal/python.ts'
 import { fillRequestEnviron, isCGIKey } from './node/environ.ts'
 import { NodeHandler, attachListener, serve } from './node/to-node-listener.ts'
+import type { NodeHandlerOptions } from './node/to-node-listener.ts'
 
 /** `WSGIServer/0.2`, the server's own version (wsgiref's `server_version`). */
 export const serverVersion = 'WSGIServer/0.2'
@@ -150,6 +151,18 @@ function flushHeldStreams(): void {
   heldStreams.clear()
 }
 
+// The options of every ServerHandler with the same stderr are the same: one (frozen) object,
+// not one per request.
+let lastOptions: NodeHandlerOptions = Object.freeze({ serverSoftware: softwareVersion })
+
+function handlerOptions(requestHandler: WSGIRequestHandler): NodeHandlerOptions {
+  const errors = requestHandler.getStderr()
+  if (lastOptions.errors !== errors) {
+    lastOptions = Object.freeze({ serverSoftware: softwareVersion, errors })
+  }
+  return lastOptions
+}
+
 /**
  * The handler that runs the app for {@link WSGIRequestHandler}: a {@link NodeHandler} with
  * `Server: WSGIServer/0.2 Node.js/<version>` whose `close()` writes the access-log line
@@ -169,10 +182,7 @@ export class ServerHandler extends NodeHandler {
     requestHandler: WSGIRequestHandler,
     baseEnv: Readonly<Record<string, unknown>> | undefined,
   ) {
-    super(requestHandler.request, requestHandler.response, {
-      serverSoftware: softwareVersion,
-      errors: requestHandler.getStderr(),
-    })
+    super(requestHandler.request, requestHandler.response, handlerOptions(requestHandler))
     this.requestHandler = requestHandler
     this.baseEnv = baseEnv
   }
@@ -195,9 +205,13 @@ export class ServerHandler extends NodeHandler {
   override close(): Promise<void> {
     const status = this.status
     try {
-      if (status !== undefined) {
+      if (status !== undefined && this.requestHandler.server.accessLog) {
         const space = status.indexOf(' ')
-        this.requestHandler.logRequest(space < 0 ? status : status.slice(0, space), this.bytesSent)
+        logResponse(
+          this.requestHandler,
+          space < 0 ? status : status.slice(0, space),
+          this.bytesSent,
+        )
       }
     } catch (error) {
       return super.close().then(() => Promise.reject(error as Error))
@@ -280,6 +294,29 @@ export class WSGIRequestHandler {
   }
 }
 
+/**
+ * The access-log line of a response: `logRequest(code, size)`, which calls `logMessage()`. For a
+ * plain {@link WSGIRequestHandler} (no hook overridden) the same line is written directly, with
+ * the request line's pieces checked for control characters one by one: scanning the joined
+ * message would first copy it into one flat string, which costs more than the rest of the line.
+ * (`code` is three digits, checked by `startResponse`, and `size` a count.)
+ */
+function logResponse(handler: WSGIRequestHandler, code: string, size: number): void {
+  if (Object.getPrototypeOf(handler) !== WSGIRequestHandler.prototype) {
+    handler.logRequest(code, size)
+    return
+  }
+  const req = handler.request
+  const method = escapeControl(req.method ?? '')
+  const url = escapeControl(req.url ?? '')
+  const version = escapeControl(req.httpVersion)
+  handler
+    .getStderr()
+    .write(
+      `${handler.addressString()} - - [${logDateTimeString()}] "${method} ${url} HTTP/${version}" ${code} ${size}\n`,
+    )
+}
+
 // What runs when no application was set: a TypeError, which the handler answers with a 500.
 const noApplication: WSGIApplication = () => {
   throw new TypeError('No application is set on this WSGIServer (call setApp(app))')
@@ -350,6 +387,12 @@ export class WSGIServer {
    * `process.stderr` (one write per turn of the event loop).
    */
   stderr: ErrorStream = new LogStream(process.stderr)
+  /**
+   * Write one access-log line per request (`WSGIRequestHandler#logRequest`), as wsgiref does.
+   * Default `true`; `false` (the `accessLog` option of {@link makeServer}) leaves only the error
+   * log. The wsgiref way, a handler subclass whose `logMessage()` does nothing, silences both.
+   */
+  accessLog = true
 
   #maxHeaderSize: number
   #closing = false
@@ -512,7 +555,7 @@ export class WSGIServer {
     const detail = err.reason !== undefined ? ` (${err.reason})` : ''
     const prefix = `${address} - - [${logDateTimeString()}] `
     this.stderr.write(`${prefix}${escapeControl(`code ${code}, message ${reason}${detail}`)}\n`)
-    this.stderr.write(`${prefix}${escapeControl(`"${line}" ${code} -`)}\n`)
+    if (this.accessLog) this.stderr.write(`${prefix}${escapeControl(`"${line}" ${code} -`)}\n`)
   }
 
   // Node counts the request line into maxHeaderSize. When the packet that overflowed starts
@@ -533,7 +576,10 @@ export class WSGIServer {
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.#active++
     const handler = new this.RequestHandlerClass(req, res, this)
-    handler.handle().then(this.#finished, this.#finished)
+    const handled = handler.handle()
+    // A response sent synchronously needs no turn of the event loop to be counted as done.
+    if (handled === RESOLVED) this.#finished()
+    else handled.then(this.#finished, this.#finished)
   }
 
   readonly #finished = (): void => {
@@ -564,6 +610,11 @@ export interface MakeServerOptions {
   readonly handlerClass?: RequestHandlerClass | undefined
   /** Options for `http.createServer()` (`maxHeaderSize`, `keepAliveTimeout`, …). */
   readonly serverOptions?: ServerOptions | undefined
+  /**
+   * Write an access-log line per request to `stderr`, as wsgiref does. Default `true`; `false`
+   * saves that work on a busy server (errors are still logged). Sets `WSGIServer#accessLog`.
+   */
+  readonly accessLog?: boolean | undefined
 }
 
 /**
@@ -589,6 +640,7 @@ export async function makeServer(
     options.handlerClass ?? WSGIRequestHandler,
     options.serverOptions ?? {},
   )
+  if (options.accessLog !== undefined) server.accessLog = options.accessLog
   await server.serverBind()
   server.setApp(app)
   return server

@@ -30,6 +30,9 @@ import { latin1ToBytes } from '../_internal/latin1.ts'
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+// The last date formatDateTime() made, by its second.
+let lastSeconds = NaN
+let lastDate = ''
 
 /**
  * An RFC 1123 date in GMT, as HTTP headers want it.
@@ -41,13 +44,18 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * ```
  */
 export function formatDateTime(timestamp: number = Date.now() / 1000): string {
-  const d = new Date(Math.floor(timestamp) * 1000)
+  const seconds = Math.floor(timestamp)
+  // Servers ask for "now" on every response, and it only changes once a second.
+  if (seconds === lastSeconds) return lastDate
+  const d = new Date(seconds * 1000)
   const two = (n: number): string => String(n).padStart(2, '0')
-  return (
+  const text =
     `${DAYS[d.getUTCDay()] ?? ''}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()] ?? ''} ` +
     `${String(d.getUTCFullYear()).padStart(4, '0')} ` +
     `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} GMT`
-  )
+  lastSeconds = seconds
+  lastDate = text
+  return text
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -76,6 +84,23 @@ const DISCONNECT_CODES = new Set([
 // One shared wrapper factory: `wsgi.file_wrapper` must be a plain callable (PEP 3333), and a
 // closure per request would be waste.
 const makeFileWrapper: FileWrapperFn = (filelike, blockSize) => new FileWrapper(filelike, blockSize)
+
+/**
+ * The promise the synchronous fast paths return (`close()` with nothing to close, `run()` of a
+ * response sent at once): one shared, already-resolved promise. A subclass may compare a result
+ * with it to know that nothing is pending.
+ */
+export const RESOLVED: Promise<void> = Promise.resolve()
+
+/** True when `result` has a `close()` to call, or when asking throws (#closeResult meets it). */
+function hasClose(result: unknown): boolean {
+  try {
+    // A JavaScript app may have returned anything, null included.
+    return typeof (result as { close?: unknown } | null)?.close === 'function'
+  } catch {
+    return true
+  }
+}
 
 function ignore(): void {
   // A rejection handled elsewhere.
@@ -186,27 +211,46 @@ export abstract class BaseHandler {
    * Invoke `application` and send its response. Never rejects for an application error: that is
    * logged and answered with a 500 (or the output is cut if headers were already sent).
    */
-  async run(application: WSGIApplication): Promise<void> {
+  run(application: WSGIApplication): Promise<void> {
+    let finished: Promise<void>
     try {
       this.setupEnviron()
       const result = application(this.#env(), this.startResponse)
-      // Most apps return their body directly: awaiting only a promise saves a microtask turn on
-      // every request.
-      this.result = isThenable(result) ? await result : result
+      if (isThenable(result)) return this.#runLater(result)
+      this.result = result
+      finished = this.finishResponse()
+    } catch (error) {
+      return this.#recover(error)
+    }
+    // Most apps return their body directly, and a one-chunk body is sent synchronously: then no
+    // promise or microtask turn of run's own is added to the request.
+    if (finished === RESOLVED) return RESOLVED
+    return Promise.resolve(finished).then(undefined, (error: unknown) => this.#recover(error))
+  }
+
+  /** The rest of {@link run} for an app that returned a promise. */
+  async #runLater(result: PromiseLike<ResponseBody>): Promise<void> {
+    try {
+      this.result = await result
       await this.finishResponse()
     } catch (error) {
-      // A client that went away is not an application error: nothing to log or answer.
-      if (this.isClientDisconnect(error)) return
-      // Let writes the app fired without awaiting land before the error is handled, and do not
-      // let their failure fail the error response too.
-      await this.#writing?.catch(ignore)
-      this.#writing = undefined
-      try {
-        await this.handleError(error)
-      } catch (again) {
-        await this.close()
-        throw again
-      }
+      await this.#recover(error)
+    }
+  }
+
+  /** What {@link run} does with an error of the app or of sending its response. */
+  async #recover(error: unknown): Promise<void> {
+    // A client that went away is not an application error: nothing to log or answer.
+    if (this.isClientDisconnect(error)) return
+    // Let writes the app fired without awaiting land before the error is handled, and do not
+    // let their failure fail the error response too.
+    await this.#writing?.catch(ignore)
+    this.#writing = undefined
+    try {
+      await this.handleError(error)
+    } catch (again) {
+      await this.close()
+      throw again
     }
   }
 
@@ -402,22 +446,38 @@ export abstract class BaseHandler {
    * Call the body's `close()` (once) and reset the per-request state. A `close()` that fails goes
    * to {@link closeFailed}.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    const result = this.result
+    if (result === undefined || result === this.#closedResult || !hasClose(result)) {
+      // Nothing to call (a plain array, say): the common case needs no promise of its own.
+      if (result !== undefined) this.#closedResult = result
+      this.#reset()
+      return RESOLVED
+    }
+    return this.#closeLater()
+  }
+
+  async #closeLater(): Promise<void> {
     try {
       await this.#closeResult()
     } catch (error) {
       this.closeFailed(error)
     } finally {
-      this.result = undefined
-      this.headers = undefined
-      this.status = undefined
-      this.environ = undefined
-      this.bytesSent = 0
-      this.headersSent = false
-      this.#writing = undefined
-      this.#complete = false
-      this.#declaredLength = undefined
+      this.#reset()
     }
+  }
+
+  /** Forget the request: the per-request state goes back to its defaults. */
+  #reset(): void {
+    this.result = undefined
+    this.headers = undefined
+    this.status = undefined
+    this.environ = undefined
+    this.bytesSent = 0
+    this.headersSent = false
+    this.#writing = undefined
+    this.#complete = false
+    this.#declaredLength = undefined
   }
 
   /**

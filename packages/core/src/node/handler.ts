@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
 import { isWSGIError, toError } from '../errors.ts'
-import { BaseHandler } from '../handlers/base-handler.ts'
+import { BaseHandler, RESOLVED } from '../handlers/base-handler.ts'
 import type { Headers } from '../headers.ts'
 import type {
   ErrorStream,
@@ -88,7 +88,6 @@ export type NodeHandlerClass = new (
 const DEFAULT_DRAIN_LIMIT = 65536
 // How long a cut connection may take to hand over the bytes written before the error.
 const ABORT_GRACE_MS = 2000
-const RESOLVED: Promise<void> = Promise.resolve()
 let defaultErrors: ErrorStream | undefined
 
 /**

@@ -9,6 +9,7 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 
 import type { WSGIApplication } from '../types.ts'
+import { RESOLVED } from '../handlers/base-handler.ts'
 import { NodeHandler } from './handler.ts'
 import type { NextFunction, NodeHandlerClass, NodeHandlerOptions } from './handler.ts'
 
@@ -72,15 +73,30 @@ export function toNodeListener(
   }
 }
 
-/** `handler.run(app)`, turning a failure of the error handling itself into a cut connection. */
-export async function serve(handler: NodeHandler, app: WSGIApplication): Promise<void> {
+/**
+ * `handler.run(app)`, turning a failure of the error handling itself into a cut connection.
+ * Returns `RESOLVED` (the shared resolved promise of `base-handler.ts`) when the response was
+ * sent synchronously, so a caller can skip waiting for it.
+ */
+export function serve(handler: NodeHandler, app: WSGIApplication): Promise<void> {
+  let running: Promise<void>
   try {
-    await handler.run(app)
+    running = handler.run(app)
   } catch (error) {
-    try {
-      handler.logException(error)
-    } finally {
-      if (!handler.response.writableEnded) handler.response.destroy()
-    }
+    // run() never throws, but a subclass's override might.
+    failed(handler, error)
+    return RESOLVED
+  }
+  if (running === RESOLVED) return RESOLVED
+  return Promise.resolve(running).then(undefined, (error: unknown) => {
+    failed(handler, error)
+  })
+}
+
+function failed(handler: NodeHandler, error: unknown): void {
+  try {
+    handler.logException(error)
+  } finally {
+    if (!handler.response.writableEnded) handler.response.destroy()
   }
 }
