@@ -239,6 +239,17 @@ describe('wsgi serve', () => {
     await expect.poll(() => cli.stderr).toContain('No Content-Type header found in headers')
   })
 
+  it.each([
+    [[], true],
+    [['--no-access-log'], false],
+  ])('with %j logs each request to stderr: %s', async (flags, logged) => {
+    const cli = await serve(['--host', '127.0.0.1', ...flags, 'app.mjs'])
+    expect((await get(cli.port, '/logged')).status).toBe(200)
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited).toBe(0)
+    expect(cli.stderr.includes('"GET /logged HTTP/1.1" 200')).toBe(logged)
+  })
+
   it('serves the invalid app unchecked without --validate', async () => {
     const cli = await serve(['--host', '127.0.0.1', 'invalid.mjs'])
     expect((await get(cli.port)).status).toBe(200)

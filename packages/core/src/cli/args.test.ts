@@ -9,6 +9,7 @@ const defaults = {
   port: 8000,
   workers: undefined,
   validate: false,
+  accessLog: true,
 }
 
 describe('parseCommandLine(argv)', () => {
@@ -34,6 +35,7 @@ describe('parseCommandLine(argv)', () => {
     [['serve', '--port=65535'], { port: 65535 }],
     [['serve', '--workers', '2'], { workers: 2 }],
     [['serve', '-w', '4', '--validate'], { workers: 4, validate: true }],
+    [['serve', '--no-access-log'], { accessLog: false }],
     [
       ['serve', '--validate', 'x.mjs:app', '--port', '9000'],
       { module: 'x.mjs', exportName: 'app', port: 9000, validate: true },

@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly workers: number | undefined
   /** Wrap the application in `validator()`. */
   readonly validate: boolean
+  /** Write wsgiref's access-log line per request to stderr (`--no-access-log` turns it off). */
+  readonly accessLog: boolean
 }
 
 /** What the command line asks for. */
@@ -57,6 +59,7 @@ Options:
   -w, --workers N    run N worker processes sharing the port (node:cluster); a worker that
                      dies is restarted
   --validate         check every request and response with validator() (wsgiref.validate)
+  --no-access-log    do not log each request to stderr (errors are still logged)
   -h, --help         show this help and exit
   -V, --version      show the version and exit
 
@@ -69,6 +72,7 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   workers: { type: 'string', short: 'w' },
   validate: { type: 'boolean' },
+  'no-access-log': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const
@@ -140,6 +144,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       workers:
         values.workers === undefined ? undefined : integer('workers', values.workers, 1, 1024),
       validate: values.validate === true,
+      accessLog: values['no-access-log'] !== true,
     },
   }
 }

@@ -63,7 +63,9 @@ export async function serve(
   try {
     let app = await buildApp(options)
     if (mode.multiprocess) app = multiprocess(app)
-    server = await makeServer(options.host, options.port, app).catch((error: unknown) => {
+    server = await makeServer(options.host, options.port, app, {
+      accessLog: options.accessLog,
+    }).catch((error: unknown) => {
       throw listenError(error, options)
     })
     const address = server.httpServer.address()
