@@ -9,14 +9,13 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 
 import express from 'express'
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
 
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import { fromNodeListener, toNodeListener } from '@wsgi/core/node'
-import type { NextFunction } from '@wsgi/core/node'
 import type { Middleware, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
 import { ExpressHandler } from './_internal/express-handler.ts'
@@ -117,7 +116,7 @@ export function fromExpressMiddleware(
     const serveApp = toNodeListener(app, {
       ...handlerOptions,
       handlerClass: ExpressHandler,
-    }) as (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void
+    })
     // Errors of the wrapped app are the gateway server's to answer, whatever status they carry.
     const appErrors = new WeakSet<object>()
     const isAppError = (error: unknown): boolean =>

@@ -6,13 +6,11 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import type { RequestHandler } from 'express'
 
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import { toNodeListener } from '@wsgi/core/node'
-import type { NextFunction } from '@wsgi/core/node'
 import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
 
 import { ExpressHandler } from './_internal/express-handler.ts'
@@ -70,12 +68,10 @@ export function toExpress(app: WSGIApplication, options: ToExpressOptions = {}):
   if (typeof app !== 'function') {
     throw invalidArgType(`app must be a function (got ${describe(app)})`)
   }
-  // toNodeListener's listener takes Connect's `next` as a third argument (its declared type,
-  // http.RequestListener, has two).
   const listener = toNodeListener(app, {
     ...handlerOptionsOf(options),
     handlerClass: ExpressHandler,
-  }) as (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void
+  })
   return function gatewayMiddleware(req, res, next): void {
     listener(req, res, next)
   }

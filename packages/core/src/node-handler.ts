@@ -10,6 +10,7 @@
  * @module
  */
 export { NodeHandler, attachListener, toNodeListener } from './node/to-node-listener.ts'
+export type { GatewayListener } from './node/to-node-listener.ts'
 export type {
   NextFunction,
   NodeHandlerClass,

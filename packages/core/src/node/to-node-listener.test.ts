@@ -94,11 +94,8 @@ describe('toNodeListener(app, options?)', () => {
 
   it('works as Connect/Express middleware and never calls next on success', async () => {
     const next = vi.fn<NextFunction>()
-    const gateway = toNodeListener(hello) as (
-      req: IncomingMessage,
-      res: ServerResponse,
-      next: NextFunction,
-    ) => void
+    // Its type takes `next`: no cast.
+    const gateway = toNodeListener(hello)
     const port = await listen((req, res) => {
       gateway(req, res, next)
     })
@@ -142,11 +139,8 @@ describe('toNodeListener(app, options?)', () => {
     const app: WSGIApplication = () => {
       throw new Error('nope')
     }
-    const gateway = toNodeListener(app, { onError }) as (
-      req: IncomingMessage,
-      res: ServerResponse,
-      next: NextFunction,
-    ) => void
+    // Its type takes `next`: no cast.
+    const gateway = toNodeListener(app, { onError })
     const port = await listen((req, res) => {
       gateway(req, res, () => undefined)
     })

@@ -40,6 +40,16 @@ export function attachListener(server: Server, listener: RequestListener): void 
 }
 
 /**
+ * What {@link toNodeListener} returns: a Node request listener (`http.createServer()` takes it)
+ * that also takes Connect's `next`, so Express and Connect can mount it with no cast.
+ */
+export type GatewayListener = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: NextFunction,
+) => void
+
+/**
  * A gateway application as a Node request listener, `(req, res) => void`, for
  * `http.createServer()`, `https`, or as Express/Connect middleware (the `next` argument is
  * passed to the handler, which ignores it unless `onError` or a subclass uses it).
@@ -59,7 +69,7 @@ export function attachListener(server: Server, listener: RequestListener): void 
 export function toNodeListener(
   app: WSGIApplication,
   options: ToNodeListenerOptions = {},
-): RequestListener {
+): GatewayListener {
   const Handler = options.handlerClass ?? NodeHandler
   let scriptName = options.scriptName ?? ''
   while (scriptName.endsWith('/')) scriptName = scriptName.slice(0, -1)
