@@ -151,14 +151,15 @@ function flushHeldStreams(): void {
   heldStreams.clear()
 }
 
-// The options of every ServerHandler with the same stderr are the same: one (frozen) object,
-// not one per request.
+// The options of every ServerHandler with the same stderr and input limit are the same: one
+// (frozen) object, not one per request.
 let lastOptions: NodeHandlerOptions = Object.freeze({ serverSoftware: softwareVersion })
 
 function handlerOptions(requestHandler: WSGIRequestHandler): NodeHandlerOptions {
   const errors = requestHandler.getStderr()
-  if (lastOptions.errors !== errors) {
-    lastOptions = Object.freeze({ serverSoftware: softwareVersion, errors })
+  const { inputLimit } = requestHandler.server
+  if (lastOptions.errors !== errors || lastOptions.inputLimit !== inputLimit) {
+    lastOptions = Object.freeze({ serverSoftware: softwareVersion, errors, inputLimit })
   }
   return lastOptions
 }
@@ -393,6 +394,13 @@ export class WSGIServer {
    * log. The wsgiref way, a handler subclass whose `logMessage()` does nothing, silences both.
    */
   accessLog = true
+  /**
+   * Most request body bytes `wsgi.input` delivers; a body over it makes reads fail with
+   * `ERR_WSGI_BODY_TOO_LARGE`, answered 413 when the app lets the error through. Default
+   * `undefined`: no limit (the app reads what it wants). The `inputLimit` option of
+   * {@link makeServer} sets it. (Header size: `serverOptions.maxHeaderSize`, answered 431.)
+   */
+  inputLimit: number | undefined = undefined
 
   #maxHeaderSize: number
   #closing = false
@@ -615,6 +623,8 @@ export interface MakeServerOptions {
    * saves that work on a busy server (errors are still logged). Sets `WSGIServer#accessLog`.
    */
   readonly accessLog?: boolean | undefined
+  /** Most request body bytes an app may read; more is answered 413. Sets `WSGIServer#inputLimit`. */
+  readonly inputLimit?: number | undefined
 }
 
 /**
@@ -641,6 +651,7 @@ export async function makeServer(
     options.serverOptions ?? {},
   )
   if (options.accessLog !== undefined) server.accessLog = options.accessLog
+  if (options.inputLimit !== undefined) server.inputLimit = options.inputLimit
   await server.serverBind()
   server.setApp(app)
   return server

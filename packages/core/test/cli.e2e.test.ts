@@ -250,6 +250,16 @@ describe('wsgi serve', () => {
     expect(cli.stderr.includes('"GET /logged HTTP/1.1" 200')).toBe(logged)
   })
 
+  it('answers 413 for a body over --input-limit, and reads one under it', async () => {
+    const cli = await serve(['--host', '127.0.0.1', '--input-limit', '10', 'count.mjs'])
+    const post = async (body: string) => {
+      const res = await fetch(`http://127.0.0.1:${cli.port}/`, { method: 'POST', body })
+      return { status: res.status, body: await res.text() }
+    }
+    expect((await post('x'.repeat(100))).status).toBe(413)
+    expect(await post('12345')).toEqual({ status: 200, body: '5' })
+  })
+
   it('serves the invalid app unchecked without --validate', async () => {
     const cli = await serve(['--host', '127.0.0.1', 'invalid.mjs'])
     expect((await get(cli.port)).status).toBe(200)

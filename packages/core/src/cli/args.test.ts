@@ -10,6 +10,7 @@ const defaults = {
   workers: undefined,
   validate: false,
   accessLog: true,
+  inputLimit: undefined,
 }
 
 describe('parseCommandLine(argv)', () => {
@@ -36,6 +37,7 @@ describe('parseCommandLine(argv)', () => {
     [['serve', '--workers', '2'], { workers: 2 }],
     [['serve', '-w', '4', '--validate'], { workers: 4, validate: true }],
     [['serve', '--no-access-log'], { accessLog: false }],
+    [['serve', '--input-limit', '1048576'], { inputLimit: 1048576 }],
     [
       ['serve', '--validate', 'x.mjs:app', '--port', '9000'],
       { module: 'x.mjs', exportName: 'app', port: 9000, validate: true },
@@ -54,6 +56,7 @@ describe('parseCommandLine(argv)', () => {
     [['serve', '--port', '-1'], /--port/],
     [['serve', '--workers', '0'], /--workers must be an integer from 1 to 1024 \(got '0'\)/],
     [['serve', '--workers', '1.5'], /--workers/],
+    [['serve', '--input-limit', '1e6'], /--input-limit must be an integer from 0 to/],
     [['serve', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['serve', '--validate=yes'], /does not take an argument/],
     [['serve', ':app'], /missing module path/],

@@ -26,6 +26,8 @@ export interface ServeOptions {
   readonly validate: boolean
   /** Write wsgiref's access-log line per request to stderr (`--no-access-log` turns it off). */
   readonly accessLog: boolean
+  /** Most request body bytes an app may read (413 beyond); none means no limit. */
+  readonly inputLimit: number | undefined
 }
 
 /** What the command line asks for. */
@@ -60,6 +62,7 @@ Options:
                      dies is restarted
   --validate         check every request and response with validator() (wsgiref.validate)
   --no-access-log    do not log each request to stderr (errors are still logged)
+  --input-limit N    most request body bytes an app may read; a larger body is answered 413
   -h, --help         show this help and exit
   -V, --version      show the version and exit
 
@@ -73,6 +76,7 @@ const OPTIONS = {
   workers: { type: 'string', short: 'w' },
   validate: { type: 'boolean' },
   'no-access-log': { type: 'boolean' },
+  'input-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const
@@ -145,6 +149,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
         values.workers === undefined ? undefined : integer('workers', values.workers, 1, 1024),
       validate: values.validate === true,
       accessLog: values['no-access-log'] !== true,
+      inputLimit:
+        values['input-limit'] === undefined
+          ? undefined
+          : integer('input-limit', values['input-limit'], 0, Number.MAX_SAFE_INTEGER),
     },
   }
 }

@@ -65,6 +65,7 @@ export async function serve(
     if (mode.multiprocess) app = multiprocess(app)
     server = await makeServer(options.host, options.port, app, {
       accessLog: options.accessLog,
+      inputLimit: options.inputLimit,
     }).catch((error: unknown) => {
       throw listenError(error, options)
     })

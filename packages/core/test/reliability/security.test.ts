@@ -147,6 +147,26 @@ describe('size limits a user sets', () => {
     expect(small.responses.map((r) => r.status)).toEqual([200])
   })
 
+  it('answers 413 with a coded log line for a body over makeServer({ inputLimit })', async () => {
+    const server = await makeServer('127.0.0.1', 0, echoApp, { inputLimit: 1000 })
+    const errors = new StringErrorStream()
+    server.stderr = errors
+    running = { port: server.serverPort, close: () => server.shutdown() }
+    const over = await exchange(
+      server.serverPort,
+      `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n${'x'.repeat(5000)}`,
+    )
+    expect(over.responses.map((r) => r.status)).toEqual([413])
+    expect(over.responses[0]?.body.toString()).not.toContain('Error')
+    expect(errors.getValue()).toContain('ERR_WSGI_BODY_TOO_LARGE')
+    const under = await exchange(
+      server.serverPort,
+      `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n${'x'.repeat(1000)}`,
+    )
+    expect(under.responses.map((r) => r.status)).toEqual([200])
+    expect(under.responses[0]?.body.length).toBeGreaterThanOrEqual(1000)
+  })
+
   it('answers 413 with a coded log line for a body over toNodeListener({ inputLimit })', async () => {
     const { createServer } = await import('node:http')
     const errors = new StringErrorStream()
