@@ -256,9 +256,17 @@ export abstract class BaseHandler {
 
   /** Build `this.environ`: `osEnviron`, then the CGI variables, then the `wsgi.*` keys. */
   setupEnviron(): void {
-    const env = { ...this.osEnviron } as Record<string, unknown>
-    this.environ = env as WSGIEnvironment
+    this.environ = { ...this.osEnviron } as WSGIEnvironment
     this.addCgiVars()
+    this.addWSGIVars()
+  }
+
+  /**
+   * The `wsgi.*` keys (and an origin server's `SERVER_SOFTWARE`): the last step of
+   * {@link setupEnviron}, for subclasses that build the rest of the environ their own way.
+   */
+  protected addWSGIVars(): void {
+    const env = this.environ as Record<string, unknown>
     env['wsgi.input'] = this.getStdin()
     env['wsgi.errors'] = this.getStderr()
     env['wsgi.version'] = this.wsgiVersion

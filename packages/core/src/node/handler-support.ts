@@ -8,8 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { Headers } from '../headers.ts'
-import type { FileWrapper as FileWrapperFunction, HeaderList } from '../types.ts'
-import { FileWrapper } from '../util.ts'
+import type { HeaderList } from '../types.ts'
 
 /** The error `_write` rejects with once the response is gone: the code BaseHandler knows. */
 export function streamDestroyed(): Error {
@@ -112,10 +111,6 @@ export function dropUnset(env: Record<string, unknown>): void {
   if (env['wsgits.node_response'] === undefined) delete env['wsgits.node_response']
   if (env['wsgits.add_trailers'] === undefined) delete env['wsgits.add_trailers']
 }
-
-// One shared wsgi.file_wrapper callable, as BaseHandler has (PEP 3333 wants a plain callable).
-export const makeFileWrapper: FileWrapperFunction = (filelike, blockSize) =>
-  new FileWrapper(filelike, blockSize)
 
 /**
  * `Headers` that keeps hold of the list it wraps, so that the hot paths of {@link NodeHandler}

@@ -14,13 +14,11 @@ import { BaseHandler, RESOLVED } from '../handlers/base-handler.ts'
 import type { Headers } from '../headers.ts'
 import type {
   ErrorStream,
-  FileWrapper as FileWrapperFunction,
   HeaderList,
   InputStream,
   ResponseBody,
   WSGIEnvironment,
 } from '../types.ts'
-import { FileWrapper } from '../util.ts'
 import { TextErrorStream } from '../_internal/error-stream.ts'
 import { InputReader } from '../_internal/input.ts'
 import { addExtensionEnviron, expectsContinue, fillRequestEnviron } from './environ.ts'
@@ -32,7 +30,6 @@ import {
   hasPresetHeaders,
   isContentLength,
   isNullBodyStatus,
-  makeFileWrapper,
   newEnviron,
   statusCodeOf,
   streamDestroyed,
@@ -166,23 +163,7 @@ export class NodeHandler extends BaseHandler {
     this.#customBase = custom
     this.environ = env as WSGIEnvironment
     this.addCgiVars()
-    env['wsgi.input'] = this.getStdin()
-    env['wsgi.errors'] = this.getStderr()
-    env['wsgi.version'] = this.wsgiVersion
-    env['wsgi.run_once'] = this.wsgiRunOnce
-    env['wsgi.url_scheme'] = this.getScheme()
-    env['wsgi.multithread'] = this.wsgiMultithread
-    env['wsgi.multiprocess'] = this.wsgiMultiprocess
-    const wrapper = this.wsgiFileWrapper
-    if (wrapper !== undefined) {
-      env['wsgi.file_wrapper'] =
-        wrapper === FileWrapper
-          ? makeFileWrapper
-          : (((f, b) => new wrapper(f, b)) satisfies FileWrapperFunction)
-    }
-    if (this.originServer && this.serverSoftware !== undefined) {
-      env['SERVER_SOFTWARE'] ??= this.serverSoftware
-    }
+    this.addWSGIVars()
     dropUnset(env)
   }
 
