@@ -5,6 +5,7 @@ import type { FileLike } from './types.ts'
 import {
   FileWrapper,
   applicationURI,
+  environKey,
   guessScheme,
   isHopByHop,
   latin1ToUTF8,
@@ -170,6 +171,25 @@ describe('setupTestingDefaults(environ)', () => {
     const b = setupTestingDefaults({})
     expect(a['wsgi.input']).not.toBe(b['wsgi.input'])
     expect(a['wsgi.errors']).not.toBe(b['wsgi.errors'])
+  })
+})
+
+describe('environKey(name)', () => {
+  it.each([
+    ['content-type', 'CONTENT_TYPE'],
+    ['Content-Length', 'CONTENT_LENGTH'],
+    ['x-request-id', 'HTTP_X_REQUEST_ID'],
+    ['Host', 'HTTP_HOST'],
+    ['content-md5', 'HTTP_CONTENT_MD5'],
+    ['X_Forwarded_For', 'HTTP_X_FORWARDED_FOR'],
+  ])('gives %s the key %s', (name, key) => {
+    expect(environKey(name)).toBe(key)
+    // A second call comes from the cache and must agree.
+    expect(environKey(name)).toBe(key)
+  })
+
+  it('keeps giving the right key once its cache is full', () => {
+    for (let i = 0; i < 600; i++) expect(environKey(`x-made-up-${i}`)).toBe(`HTTP_X_MADE_UP_${i}`)
   })
 })
 

@@ -247,6 +247,35 @@ export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP_LENGTHS.has(name.length) && HOP_BY_HOP.has(name.toLowerCase())
 }
 
+// Header name → environ key, remembered: the same few dozen names come with every request.
+// Bounded, so that a client sending made-up names cannot grow it without end.
+const ENVIRON_KEYS = new Map<string, string>()
+const ENVIRON_KEYS_MAX = 512
+
+/**
+ * The environ key of a request header (CGI's rule, PEP 3333 section "environ Variables"):
+ * `Content-Type` and `Content-Length` become `CONTENT_TYPE` and `CONTENT_LENGTH`, any other name
+ * `HTTP_` plus the name upper-cased with `-` as `_`. Not in wsgiref (its servers inline it);
+ * here so that every server and adapter converts names the same way.
+ *
+ * It does not decide whether a header may enter the environ: names with `_` (which would share
+ * a key with the dashed spelling) are for the caller to drop.
+ *
+ * @example
+ * ```ts
+ * environKey('x-request-id') // 'HTTP_X_REQUEST_ID'
+ * environKey('content-type') // 'CONTENT_TYPE'
+ * ```
+ */
+export function environKey(name: string): string {
+  const known = ENVIRON_KEYS.get(name)
+  if (known !== undefined) return known
+  const upper = name.toUpperCase().replaceAll('-', '_')
+  const key = upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`
+  if (ENVIRON_KEYS.size < ENVIRON_KEYS_MAX) ENVIRON_KEYS.set(name, key)
+  return key
+}
+
 /**
  * Turns a file-like object into a response body that reads it in blocks of `blksize` bytes
  * (default 8192) until `read()` returns an empty chunk. It is its own async iterator, as the

@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 import type { WSGIEnvironment } from '@wsgi/core/types'
-import { unquoteLatin1 } from '@wsgi/core/util'
+import { environKey, unquoteLatin1 } from '@wsgi/core/util'
 
 import { pathOf, quotePath } from './url.ts'
 
@@ -21,12 +21,6 @@ export interface RequestSnapshot {
 /** Take a {@link RequestSnapshot} of `req` (the header object is copied, not its values). */
 export function snapshotRequest(req: IncomingMessage): RequestSnapshot {
   return { method: req.method, url: req.url, headers: { ...req.headers } }
-}
-
-/** The environ key of a request header name (`content-type` -> `CONTENT_TYPE`, `x-a` -> `HTTP_X_A`). */
-function environKey(name: string): string {
-  const bare = name.toUpperCase().replaceAll('-', '_')
-  return bare === 'CONTENT_TYPE' || bare === 'CONTENT_LENGTH' ? bare : `HTTP_${bare}`
 }
 
 /** The header name of an environ key, or undefined when the key is not a header. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
+import { environKey, quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
 
 import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
 import { escapeRaw } from './latin1.ts'
@@ -58,22 +58,6 @@ export function splitPath(rawPath: string, search: string, scriptName: string): 
   }
 }
 
-// Header name → CGI key, remembered: the same few dozen names come with every request, and
-// upper-casing plus a regex replace per header per request adds up. Bounded, so a client that
-// sends made-up names cannot grow it without end.
-const CGI_NAMES = new Map<string, string>()
-const CGI_NAMES_MAX = 512
-
-/** `content-type` → `CONTENT_TYPE`; everything else → `HTTP_<NAME>`. */
-function cgiName(name: string): string {
-  const known = CGI_NAMES.get(name)
-  if (known !== undefined) return known
-  const upper = name.toUpperCase().replaceAll('-', '_')
-  const key = upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`
-  if (CGI_NAMES.size < CGI_NAMES_MAX) CGI_NAMES.set(name, key)
-  return key
-}
-
 /**
  * Add the CGI variables of a `Request` to `vars` (an environ being built).
  *
@@ -109,7 +93,7 @@ export function addRequestCgiVars(
   let host = false
   for (const [name, value] of headers) {
     if (name.includes('_') || isHopByHopHeader(name, listed)) continue
-    vars[cgiName(name)] = value
+    vars[environKey(name)] = value
     if (name === 'host') host = true
   }
   // fetch runtimes keep the authority in the URL, not always in a Host header.
