@@ -25,6 +25,7 @@ import type {
   WSGIApplication,
   WSGIEnvironment,
 } from '@wsgi/core/types'
+import { headerName } from '@wsgi/core/util'
 
 import { captureResponse } from './_internal/capture.ts'
 import type { CapturedResponse } from './_internal/capture.ts'
@@ -67,15 +68,9 @@ function headerKeys(environ: Readonly<Record<string, unknown>>): Map<string, str
   for (const key of Object.keys(environ)) {
     const value = environ[key]
     if (typeof value !== 'string') continue
-    if (key.startsWith('HTTP_') || key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH') {
-      keys.set(key, value)
-    }
+    if (headerName(key) !== undefined) keys.set(key, value)
   }
   return keys
-}
-
-function headerName(key: string): string {
-  return (key.startsWith('HTTP_') ? key.slice(5) : key).toLowerCase().replaceAll('_', '-')
 }
 
 /**
@@ -241,10 +236,12 @@ class Layer {
     const after = headerKeys(environ)
     const changed = new Map<string, string | undefined>()
     for (const [key, value] of after) {
-      if (before.get(key) !== value) changed.set(headerName(key), value)
+      const name = headerName(key)
+      if (name !== undefined && before.get(key) !== value) changed.set(name, value)
     }
     for (const key of before.keys()) {
-      if (!after.has(key)) changed.set(headerName(key), undefined)
+      const name = headerName(key)
+      if (name !== undefined && !after.has(key)) changed.set(name, undefined)
     }
     if (changed.size > 0) setRequestHeaders(raw, changed)
   }

@@ -6,6 +6,7 @@ import {
   FileWrapper,
   applicationURI,
   environKey,
+  headerName,
   guessScheme,
   isHopByHop,
   latin1ToUTF8,
@@ -190,6 +191,36 @@ describe('environKey(name)', () => {
 
   it('keeps giving the right key once its cache is full', () => {
     for (let i = 0; i < 600; i++) expect(environKey(`x-made-up-${i}`)).toBe(`HTTP_X_MADE_UP_${i}`)
+  })
+})
+
+describe('headerName(key)', () => {
+  it.each([
+    ['CONTENT_TYPE', 'content-type'],
+    ['CONTENT_LENGTH', 'content-length'],
+    ['HTTP_X_REQUEST_ID', 'x-request-id'],
+    ['HTTP_HOST', 'host'],
+    ['HTTP_CONTENT_MD5', 'content-md5'],
+  ])('gives %s the name %s', (key, name) => {
+    expect(headerName(key)).toBe(name)
+    expect(headerName(key)).toBe(name)
+  })
+
+  it.each(['PATH_INFO', 'REQUEST_METHOD', 'wsgi.input', 'HTTPS', 'content_type'])(
+    'is undefined for %s, which is not a header',
+    (key) => {
+      expect(headerName(key)).toBeUndefined()
+    },
+  )
+
+  it('inverts environKey for every header name', () => {
+    for (const name of ['content-type', 'content-length', 'x-forwarded-for', 'accept']) {
+      expect(headerName(environKey(name))).toBe(name)
+    }
+  })
+
+  it('keeps giving the right name once its cache is full', () => {
+    for (let i = 0; i < 600; i++) expect(headerName(`HTTP_X_MADE_UP_${i}`)).toBe(`x-made-up-${i}`)
   })
 })
 

@@ -276,6 +276,34 @@ export function environKey(name: string): string {
   return key
 }
 
+// Environ key → header name, remembered and bounded like ENVIRON_KEYS above.
+const HEADER_NAMES = new Map<string, string>()
+
+/**
+ * The request header name of an environ key, the inverse of {@link environKey}: `HTTP_X_FOO`
+ * becomes `x-foo` (lower case, as Node and HTTP/2 give names), `CONTENT_TYPE` and
+ * `CONTENT_LENGTH` become `content-type` and `content-length`. Any other key is not a header
+ * and gives `undefined`. Every adapter that turns an environ back into a request uses this one.
+ *
+ * @example
+ * ```ts
+ * headerName('HTTP_X_REQUEST_ID') // 'x-request-id'
+ * headerName('CONTENT_TYPE') // 'content-type'
+ * headerName('PATH_INFO') // undefined
+ * ```
+ */
+export function headerName(key: string): string | undefined {
+  const known = HEADER_NAMES.get(key)
+  if (known !== undefined) return known
+  let name: string
+  if (key.startsWith('HTTP_')) name = key.slice(5).toLowerCase().replaceAll('_', '-')
+  else if (key === 'CONTENT_TYPE') name = 'content-type'
+  else if (key === 'CONTENT_LENGTH') name = 'content-length'
+  else return undefined
+  if (HEADER_NAMES.size < ENVIRON_KEYS_MAX) HEADER_NAMES.set(key, name)
+  return name
+}
+
 /**
  * Turns a file-like object into a response body that reads it in blocks of `blksize` bytes
  * (default 8192) until `read()` returns an empty chunk. It is its own async iterator, as the

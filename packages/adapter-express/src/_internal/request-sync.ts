@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 import type { WSGIEnvironment } from '@wsgi/core/types'
-import { environKey, unquoteLatin1 } from '@wsgi/core/util'
+import { environKey, headerName, unquoteLatin1 } from '@wsgi/core/util'
 
 import { pathOf, quotePath } from './url.ts'
 
@@ -21,12 +21,6 @@ export interface RequestSnapshot {
 /** Take a {@link RequestSnapshot} of `req` (the header object is copied, not its values). */
 export function snapshotRequest(req: IncomingMessage): RequestSnapshot {
   return { method: req.method, url: req.url, headers: { ...req.headers } }
-}
-
-/** The header name of an environ key, or undefined when the key is not a header. */
-function headerName(key: string): string | undefined {
-  if (key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH') return key.toLowerCase().replace('_', '-')
-  return key.startsWith('HTTP_') ? key.slice(5).toLowerCase().replaceAll('_', '-') : undefined
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { WSGIEnvironment } from '@wsgi/core/types'
+import { headerName } from '@wsgi/core/util'
 
 import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
 import { inputStream } from './input-body.ts'
@@ -13,19 +14,6 @@ import { environURL } from './request-url.ts'
 export interface EnvironRequestOptions {
   stripScriptName: boolean
   blockSize: number | undefined
-}
-
-// Environ key → header name, remembered (bounded): the same few dozen keys come every time.
-const HEADER_NAMES = new Map<string, string>()
-const HEADER_NAMES_MAX = 512
-
-/** `HTTP_X_FORWARDED_FOR` → `x-forwarded-for`. */
-function headerName(key: string): string {
-  const known = HEADER_NAMES.get(key)
-  if (known !== undefined) return known
-  const name = key.slice(5).replaceAll('_', '-').toLowerCase()
-  if (HEADER_NAMES.size < HEADER_NAMES_MAX) HEADER_NAMES.set(key, name)
-  return name
 }
 
 /**
@@ -51,7 +39,7 @@ export function environHeaders(environ: WSGIEnvironment): [string, string][] {
     const value = environ[key]
     if (typeof value !== 'string') continue
     const name = headerName(key)
-    if (isHopByHopHeader(name, listed)) continue
+    if (name === undefined || isHopByHopHeader(name, listed)) continue
     // The CGI keys below replace these, as `Headers#set` would.
     if ((typed && name === 'content-type') || (sized && name === 'content-length')) continue
     pairs.push([name, value])

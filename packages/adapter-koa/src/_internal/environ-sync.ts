@@ -15,6 +15,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type Koa from 'koa'
 
 import type { WSGIEnvironment } from '@wsgi/core/types'
+import { headerName } from '@wsgi/core/util'
 
 import { quoteLatin1Path } from './url.ts'
 
@@ -28,20 +29,11 @@ export interface RequestSnapshot {
   readonly headers: ReadonlyMap<string, unknown>
 }
 
-function isHeaderKey(key: string): boolean {
-  return key.startsWith('HTTP_') || key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH'
-}
-
-/** The header name of an environ key (`HTTP_X_FOO` -> `x-foo`, `CONTENT_TYPE` -> `content-type`). */
-function headerName(key: string): string {
-  return (key.startsWith('HTTP_') ? key.slice(5) : key).toLowerCase().replaceAll('_', '-')
-}
-
 /** Remember the values of the carried keys, before any middleware ran. */
 export function snapshotOf(environ: WSGIEnvironment): RequestSnapshot {
   const headers = new Map<string, unknown>()
   for (const key of Object.keys(environ)) {
-    if (isHeaderKey(key)) headers.set(key, environ[key])
+    if (headerName(key) !== undefined) headers.set(key, environ[key])
   }
   return {
     method: environ.REQUEST_METHOD,
@@ -61,15 +53,17 @@ function changedHeaders(
 ): IncomingHttpHeaders | undefined {
   let next: IncomingHttpHeaders | undefined
   for (const key of before.keys()) {
-    if (environ[key] !== undefined) continue
+    const name = headerName(key)
+    if (name === undefined || environ[key] !== undefined) continue
     next ??= { ...current }
-    Reflect.deleteProperty(next, headerName(key))
+    Reflect.deleteProperty(next, name)
   }
   for (const key of Object.keys(environ)) {
     const value = environ[key]
-    if (!isHeaderKey(key) || typeof value !== 'string' || before.get(key) === value) continue
+    const name = headerName(key)
+    if (name === undefined || typeof value !== 'string' || before.get(key) === value) continue
     next ??= { ...current }
-    next[headerName(key)] = value
+    next[name] = value
   }
   return next
 }

@@ -19,6 +19,7 @@ import { isIP } from 'node:net'
 
 import { describe, invalidArgType, toError } from '../errors.ts'
 import { quoteLatin1 } from '../_internal/latin1.ts'
+import { headerName } from '../util.ts'
 import type { InputStream, WSGIEnvironment } from '../types.ts'
 import type { SyntheticSocket } from './synthetic-socket.ts'
 import { parseDecimal } from './synthetic-socket.ts'
@@ -208,20 +209,6 @@ function hostFromServer(environ: WSGIEnvironment): string {
   return typeof port === 'string' && port !== '' && port !== defaultPort ? `${host}:${port}` : host
 }
 
-// HTTP_USER_AGENT -> user-agent, remembered: the same few dozen names come with every request.
-const headerNames = new Map<string, string>()
-const MAX_CACHED_NAMES = 512
-
-function headerName(key: string): string {
-  let name = headerNames.get(key)
-  if (name === undefined) {
-    name = key.slice(5).toLowerCase().replaceAll('_', '-')
-    // Bounded, so that clients sending ever new header names cannot grow it without limit.
-    if (headerNames.size < MAX_CACHED_NAMES) headerNames.set(key, name)
-  }
-  return name
-}
-
 /**
  * Builds the raw header list (`[name, value, name, value, ...]`) from the environ.
  *
@@ -244,7 +231,8 @@ export function rawHeadersOf(environ: WSGIEnvironment, hasLength: boolean): stri
       chunked = true
       continue
     }
-    raw.push(headerName(key), value)
+    const name = headerName(key)
+    if (name !== undefined) raw.push(name, value)
   }
   const contentType = environ.CONTENT_TYPE
   if (typeof contentType === 'string' && contentType !== '') raw.push('content-type', contentType)
