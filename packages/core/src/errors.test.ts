@@ -29,10 +29,20 @@ describe('describe(value)', () => {
     ['abc', "'abc'"],
     [42, '42'],
     [null, 'None'],
-    [new Uint8Array([0x32, 0x00, 0x27]), "b'2\\x00\\x27'"],
+    [new Uint8Array([0x32, 0x00, 0x27]), 'b"2\\x00\'"'],
     [['a', 1], "['a', 1]"],
+    // CPython's quoting: a single quote inside picks double quotes, as repr("it's") does.
+    ["it's", '"it\'s"'],
+    ['both \' and "', "'both \\' and \"'"],
+    ['back\\slash', "'back\\\\slash'"],
+    [true, 'true'],
+    [undefined, 'undefined'],
   ])('renders %o as %s', (value, text) => {
     expect(repr(value)).toBe(text)
+  })
+
+  it('cuts bytes after 64, as CPython would not, to keep messages short', () => {
+    expect(repr(new Uint8Array(100).fill(0x61))).toBe(`b'${'a'.repeat(64)}'...`)
   })
 })
 

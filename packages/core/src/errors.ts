@@ -9,6 +9,8 @@
  * @module
  */
 
+import { bytesRepr, otherRepr, strRepr } from './_internal/python.ts'
+
 /** The union of every error code. */
 export type WSGIErrorCode =
   | 'ERR_WSGI_INVALID_ARG_TYPE'
@@ -189,30 +191,14 @@ export function toError(value: unknown): Error {
 }
 
 /**
- * Python-like `repr()` of a value, used to name the offending value in messages
- * (`Header name must be of type str (got 42)`).
+ * Names the offending value in messages (`Header name must be of type str (got 42)`): strings
+ * and bytes as CPython's `repr()` writes them (bytes cut after 64), arrays item by item, and
+ * JavaScript's own words for the rest (`true`, `undefined`, `<Map>`), since the reader is a
+ * JavaScript developer.
  */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-  if (value instanceof Uint8Array) return `b'${latin1Repr(value)}'`
-  if (value === null) return 'None'
-  if (value === undefined) return 'undefined'
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (typeof value === 'function') return `<function ${value.name || 'anonymous'}>`
-  if (typeof value === 'symbol') return value.toString()
+  if (typeof value === 'string') return strRepr(value)
+  if (value instanceof Uint8Array) return bytesRepr(value, 64)
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`
-  const name = (value as { constructor?: { name?: string } }).constructor?.name
-  return `<${name ?? 'object'}>`
-}
-
-function latin1Repr(bytes: Uint8Array): string {
-  let out = ''
-  for (const b of bytes.subarray(0, 64)) {
-    out +=
-      b >= 0x20 && b < 0x7f && b !== 0x27 && b !== 0x5c
-        ? String.fromCharCode(b)
-        : `\\x${b.toString(16).padStart(2, '0')}`
-  }
-  return bytes.length > 64 ? `${out}...` : out
+  return otherRepr(value)
 }

@@ -20,7 +20,7 @@ import type { Duplex } from 'node:stream'
 
 import type { ErrorStream, StartResponse, WSGIApplication, WSGIEnvironment } from './types.ts'
 import { RESOLVED, formatDateTime } from './handlers/base-handler.ts'
-import { isPlainObject, repr } from './_internal/python.ts'
+import { repr } from './_internal/python.ts'
 import { fillRequestEnviron, isCGIKey } from './node/environ.ts'
 import { NodeHandler, attachListener, serve } from './node/to-node-listener.ts'
 import type { NodeHandlerOptions } from './node/to-node-listener.ts'
@@ -657,24 +657,6 @@ export async function makeServer(
   return server
 }
 
-// Python's repr() for what an environ holds: True/False/None, tuples for frozen arrays.
-function pyRepr(value: unknown): string {
-  if (value === true) return 'True'
-  if (value === false) return 'False'
-  if (value === null || value === undefined) return 'None'
-  if (Array.isArray(value) && Object.isFrozen(value)) {
-    const items = value.map(pyRepr)
-    return items.length === 1 ? `(${items[0] ?? ''},)` : `(${items.join(', ')})`
-  }
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`
-  if (isPlainObject(value)) {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${repr(k)}: ${pyRepr(v)}`)
-      .join(', ')}}`
-  }
-  return repr(value)
-}
-
 /**
  * The demo application: `Hello world!`, a blank line, then `key = repr(value)` for every environ
  * key in sorted order, as UTF-8 text. Port of wsgiref's `demo_app`.
@@ -685,7 +667,7 @@ function pyRepr(value: unknown): string {
 export function demoApp(environ: WSGIEnvironment, startResponse: StartResponse): Uint8Array[] {
   let text = 'Hello world!\n\n'
   const env = environ as Record<string, unknown>
-  for (const key of Object.keys(env).sort()) text += `${key} = ${pyRepr(env[key])}\n`
+  for (const key of Object.keys(env).sort()) text += `${key} = ${repr(env[key])}\n`
   startResponse('200 OK', [['Content-Type', 'text/plain; charset=utf-8']])
   return [new TextEncoder().encode(text)]
 }

@@ -336,7 +336,7 @@ describe('validator(app): environ checks (E1–E15)', () => {
     ['HTTP_X', undefined, "<class 'undefined'> (value: undefined)"],
     ['PATH_INFO', Buffer.from('/'), "<class 'bytes'> (value: b'/')"],
     ['REMOTE_PORT', 1.5, "<class 'float'> (value: 1.5)"],
-    ['HTTPS', true, "<class 'bool'> (value: true)"],
+    ['HTTPS', true, "<class 'bool'> (value: True)"], // CPython's repr(True)
   ])('E5: rejects %s = %o (not a string)', async (key, value, rest) => {
     await expectValidationError(
       () => call(makeEnviron({ [key]: value })),

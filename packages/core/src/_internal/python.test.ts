@@ -41,10 +41,24 @@ describe('repr(value)', () => {
     expect(repr(Object.assign(Object.create(null) as object, { a: [] }))).toBe("{'a': []}")
   })
 
-  it('falls back to describe() for other values', () => {
+  it('renders True, False, None and frozen arrays as tuples, as Python does', () => {
     expect(repr(null)).toBe('None')
-    expect(repr(true)).toBe('true')
+    expect(repr(undefined)).toBe('undefined')
+    expect(repr(true)).toBe('True')
+    expect(repr(false)).toBe('False')
+    expect(repr(Object.freeze([1, 0]))).toBe('(1, 0)')
+    expect(repr(Object.freeze(['x']))).toBe("('x',)")
+    expect(repr([Object.freeze([true])])).toBe('[(True,)]')
+  })
+
+  it('names values Python has no literal for', () => {
     expect(repr(new Map())).toBe('<Map>')
+    expect(repr(10n)).toBe('10n')
+    expect(
+      repr(function named() {
+        return 1
+      }),
+    ).toBe('<function named>')
   })
 })
 

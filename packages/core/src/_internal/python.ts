@@ -6,8 +6,6 @@
  * @module
  */
 
-import { describe } from '../errors.ts'
-
 // The characters Python's str.split() with no separator splits on (str.isspace()).
 const PY_SPACE =
   '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000'
@@ -39,7 +37,11 @@ export function parsePythonInt(text: string): number | undefined {
   return Number(match[1].replaceAll('_', '')) + 0
 }
 
-/** Python's `repr()`: exact for strings, bytes, lists and dicts; {@link describe} for the rest. */
+/**
+ * Python's `repr()`: exact for strings, bytes, lists, dicts, `True`/`False`/`None` and tuples (a
+ * frozen array, as `wsgi.version` is); anything else as {@link otherRepr} names it (`undefined`
+ * stays `undefined`, as {@link typeRepr} calls its type). The one repr of the package: `describe()` and the demo app use it.
+ */
 export function repr(value: unknown): string {
   return reprIn(value, new Set())
 }
@@ -48,17 +50,37 @@ export function repr(value: unknown): string {
 function reprIn(value: unknown, seen: Set<object>): string {
   if (typeof value === 'string') return strRepr(value)
   if (value instanceof Uint8Array) return bytesRepr(value)
+  if (value === true) return 'True'
+  if (value === false) return 'False'
+  if (value === null) return 'None'
   if (Array.isArray(value) || isPlainObject(value)) {
     const list = Array.isArray(value)
-    if (seen.has(value)) return list ? '[...]' : '{...}'
+    const tuple = list && Object.isFrozen(value)
+    if (seen.has(value)) return tuple ? '(...)' : list ? '[...]' : '{...}'
     seen.add(value)
     const items = list
       ? (value as unknown[]).map((v) => reprIn(v, seen))
       : Object.entries(value).map(([k, v]) => `${strRepr(k)}: ${reprIn(v, seen)}`)
     seen.delete(value)
+    if (tuple) return items.length === 1 ? `(${items[0] ?? ''},)` : `(${items.join(', ')})`
     return list ? `[${items.join(', ')}]` : `{${items.join(', ')}}`
   }
-  return describe(value)
+  return otherRepr(value)
+}
+
+/**
+ * How values Python has no literal for are named: numbers as JavaScript prints them, `10n`,
+ * symbols, `<function name>` and `<ClassName>` for other objects.
+ */
+export function otherRepr(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'function') return `<function ${value.name || 'anonymous'}>`
+  if (typeof value === 'symbol') return value.toString()
+  if (value === null) return 'None'
+  if (value === undefined) return 'undefined'
+  const name = (value as { constructor?: { name?: string } }).constructor?.name
+  return `<${name ?? 'object'}>`
 }
 
 // Characters that str.isprintable() rejects: categories C* and Z* except the space itself.
@@ -70,7 +92,8 @@ const ESCAPES: Readonly<Record<string, string>> = {
   '\r': '\\r',
 }
 
-function strRepr(s: string): string {
+/** Python's `repr()` of a `str`: the quote it picks, its escapes. */
+export function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'"
   let out = quote
   for (const ch of s) {
@@ -85,17 +108,21 @@ function strRepr(s: string): string {
   return out + quote
 }
 
-function bytesRepr(data: Uint8Array): string {
+/**
+ * Python's `repr()` of `bytes`; with `limit`, only the first `limit` bytes, then `...` (Python
+ * has no such cut: it keeps messages about a large body short).
+ */
+export function bytesRepr(data: Uint8Array, limit: number = Infinity): string {
   const quote = data.includes(0x27) && !data.includes(0x22) ? '"' : "'"
   let out = `b${quote}`
-  for (const b of data) {
+  for (const b of data.length > limit ? data.subarray(0, limit) : data) {
     const ch = String.fromCharCode(b)
     if (ch === quote) out += `\\${ch}`
     else if (ESCAPES[ch] !== undefined) out += ESCAPES[ch]
     else if (b >= 0x20 && b < 0x7f) out += ch
     else out += `\\x${b.toString(16).padStart(2, '0')}`
   }
-  return out + quote
+  return data.length > limit ? `${out}${quote}...` : out + quote
 }
 
 /** Python's `repr(type(value))`, with Python's names where JavaScript has a counterpart. */
