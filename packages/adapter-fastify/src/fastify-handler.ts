@@ -16,7 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 
 import { WSGIError, toError } from '@wsgi/core/errors'
 import { BaseHandler } from '@wsgi/core/handlers'
-import { NodeHandler, addRequestEnviron } from '@wsgi/core/node'
+import { NodeHandler, addRequestEnviron, bodySource, inputOf } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
 import { InputReader } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
@@ -26,7 +26,10 @@ import type { Mount, ParentEnviron } from './_internal/environ.ts'
 import { GatewayBody } from './_internal/gateway-body.ts'
 import { LogErrorStream } from './_internal/log-errors.ts'
 import { setReplyHead } from './_internal/reply-head.ts'
-import { ConsumedInput, hasBody } from './_internal/stream-input.ts'
+
+/** How to keep a request body, ending the `ERR_WSGI_BODY_ALREADY_READ` message. */
+export const FASTIFY_ADVICE: string =
+  'let no hook read request.raw first, or hand the bytes on as a new wsgi.input'
 
 /**
  * Options of {@link FastifyHandler}: those of core's `NodeHandler`, without `onError` (errors go
@@ -188,10 +191,9 @@ export class FastifyHandler extends NodeHandler {
     }
     const inherited = this.#parent?.input
     if (inherited !== undefined) return inherited
-    const req = this.request
-    // A hook drained request.raw: fail reads at once instead of waiting forever.
-    if (hasBody(req) && (req.readableDidRead || req.readableEnded)) return new ConsumedInput()
-    return super.getStdin()
+    // A hook that drained request.raw leaves core's answer: its kept bytes, or reads that fail
+    // at once instead of waiting forever.
+    return inputOf(bodySource(this.request), () => super.getStdin(), FASTIFY_ADVICE)
   }
 
   /** Core's `wsgits.*` keys, plus the Fastify request and reply (`wsgits.fastify_request`/`_reply`). */

@@ -17,6 +17,8 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import fp from 'fastify-plugin'
 
 import { WSGIError, describe, invalidArgType, toError } from '@wsgi/core/errors'
+import { bodyAlreadyRead, bodySource } from '@wsgi/core/node'
+import { InputReader } from '@wsgi/core/streams'
 import type {
   InputStream,
   Middleware,
@@ -31,8 +33,7 @@ import { captureResponse } from './_internal/capture.ts'
 import type { CapturedResponse } from './_internal/capture.ts'
 import { parentEnvironOf, setParentEnviron } from './_internal/environ.ts'
 import { setReplyHead } from './_internal/reply-head.ts'
-import { bodyAlreadyRead, hasBody } from './_internal/stream-input.ts'
-import { CLIENT_GONE, FastifyHandler } from './fastify-handler.ts'
+import { CLIENT_GONE, FASTIFY_ADVICE, FastifyHandler } from './fastify-handler.ts'
 import type { FastifyHandlerOptions, GatewayPayload } from './fastify-handler.ts'
 
 /**
@@ -310,9 +311,12 @@ function parsedBody(request: FastifyRequest, payload: Readable): Readable | Erro
     if (input !== undefined) return inputStream(input)
   }
   const req = request.raw
+  if (payload !== req) return undefined
   // Waiting on a body a middleware drained would hang forever (bridge-pitfalls A1).
-  if (payload === req && hasBody(req) && (req.readableDidRead || req.readableEnded)) {
-    return bodyAlreadyRead()
+  const source = bodySource(req)
+  if (source.kind === 'consumed') return bodyAlreadyRead(FASTIFY_ADVICE)
+  if (source.kind === 'replay' && source.bytes.length > 0) {
+    return inputStream(InputReader.fromBytes(source.bytes))
   }
   return undefined
 }

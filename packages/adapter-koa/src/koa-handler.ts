@@ -14,17 +14,16 @@ import type Koa from 'koa'
 
 import { toError } from '@wsgi/core/errors'
 import { BaseHandler } from '@wsgi/core/handlers'
-import { NodeHandler } from '@wsgi/core/node'
-import type { NodeHandlerOptions } from '@wsgi/core/node'
-import { InputReader } from '@wsgi/core/streams'
+import { NodeHandler, inputOf, replayEnviron } from '@wsgi/core/node'
+import type { BodySource, NodeHandlerOptions } from '@wsgi/core/node'
 import type { InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
 import { BodyStream } from './_internal/body-stream.ts'
 import { inheritedEnviron } from './_internal/environ-link.ts'
 import { mountSplit } from './_internal/mount.ts'
-import { ConsumedInput, bodySource } from './_internal/request-body.ts'
-import type { BodySource, ParsedRequest } from './_internal/request-body.ts'
+import { KOA_ADVICE, bodySource } from './_internal/request-body.ts'
+import type { ParsedRequest } from './_internal/request-body.ts'
 import { pathOf } from './_internal/url.ts'
 
 /** Environ key of the Koa context a gateway app runs in (`toKoa`, `toKoaMiddleware`). */
@@ -126,13 +125,7 @@ export class KoaHandler extends NodeHandler {
     env['SCRIPT_NAME'] = scriptName
     env['PATH_INFO'] = pathInfo
     const source = (this.#source = bodySource(this.context as unknown as ParsedRequest))
-    if (source.kind === 'replay') {
-      // The bytes a parser kept are the decoded body: say how long they are, and no longer
-      // claim a content or transfer coding.
-      env['CONTENT_LENGTH'] = String(source.bytes.length)
-      delete env['HTTP_CONTENT_ENCODING']
-      delete env['HTTP_TRANSFER_ENCODING']
-    }
+    if (source.kind === 'replay') replayEnviron(env, source.bytes)
   }
 
   /** `NodeHandler`'s extension keys, plus `wsgits.koa_context`. */
@@ -144,9 +137,7 @@ export class KoaHandler extends NodeHandler {
   /** The request stream, the bytes a body parser kept, or an input that fails every read. */
   override getStdin(): InputStream {
     const source = this.#source ?? bodySource(this.context as unknown as ParsedRequest)
-    if (source.kind === 'replay') return InputReader.fromBytes(source.bytes)
-    if (source.kind === 'consumed') return new ConsumedInput()
-    return super.getStdin()
+    return inputOf(source, () => super.getStdin(), KOA_ADVICE)
   }
 
   /**

@@ -20,4 +20,14 @@ export type {
 export { addExtensionEnviron, addRequestEnviron, clientAbortSignal } from './node/environ.ts'
 export type { RequestEnvironOptions } from './node/environ.ts'
 export { fromNodeListener } from './node/from-node-listener.ts'
+export {
+  ConsumedInput,
+  bodyAlreadyRead,
+  bodySource,
+  bodyWasRead,
+  hasBody,
+  inputOf,
+  replayEnviron,
+} from './node/request-body.ts'
+export type { BodySource } from './node/request-body.ts'
 export type { FromNodeListenerOptions, NodeListener } from './node/from-node-listener.ts'

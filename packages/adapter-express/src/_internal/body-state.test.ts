@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import { isWSGIError } from '@wsgi/core/errors'
-
 import type { ParsedRequest } from './body-state.ts'
 import { bodySource } from './body-state.ts'
-import { ConsumedInput } from './inputs.ts'
 
 /** Just the fields bodySource() reads. */
 function fakeRequest(fields: {
@@ -99,20 +96,5 @@ describe('bodySource(req)', () => {
   it('counts a chunked request as one with a body', () => {
     const headers = { 'transfer-encoding': 'chunked' }
     expect(bodySource(fakeRequest({ ended: true, headers }))).toEqual({ kind: 'consumed' })
-  })
-})
-
-describe('ConsumedInput', () => {
-  it.each(['read', 'readline', 'readlines'] as const)(
-    'rejects %s() at once with ERR_WSGI_BODY_ALREADY_READ',
-    async (method) => {
-      const error: unknown = await new ConsumedInput()[method]().catch((e: unknown) => e)
-      expect(isWSGIError(error) && error.code).toBe('ERR_WSGI_BODY_ALREADY_READ')
-    },
-  )
-
-  it('rejects iteration too', async () => {
-    const iterator = new ConsumedInput()[Symbol.asyncIterator]()
-    await expect(iterator.next()).rejects.toMatchObject({ code: 'ERR_WSGI_BODY_ALREADY_READ' })
   })
 })

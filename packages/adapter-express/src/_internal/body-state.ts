@@ -1,10 +1,14 @@
 /**
- * Did something in the Express chain read the request body before the gateway app? And if so,
- * are its bytes still known? (bridge-pitfalls A1: never wait on a drained stream.)
+ * The bytes of a request body that an Express body parser read and kept. Whether the body was
+ * read at all, and what `wsgi.input` then serves, is core's one rule (`bodySource` of
+ * `@wsgi/core/node`); this module only knows where Express's parsers leave the bytes.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+
+import { bodySource as coreBodySource } from '@wsgi/core/node'
+import type { BodySource } from '@wsgi/core/node'
 
 /** The fields body parsers leave on a request. */
 export interface ParsedRequest extends IncomingMessage {
@@ -16,13 +20,10 @@ export interface ParsedRequest extends IncomingMessage {
   _body?: unknown
 }
 
-/** What `wsgi.input` should serve. */
-export type BodySource =
-  | { readonly kind: 'stream' }
-  | { readonly kind: 'replay'; readonly bytes: Uint8Array }
-  | { readonly kind: 'consumed' }
-
-const EMPTY = new Uint8Array(0)
+/** How to keep the bytes, ending the `ERR_WSGI_BODY_ALREADY_READ` message. */
+export const EXPRESS_ADVICE: string =
+  'mount the app before the body parser, or keep the raw bytes (express.raw(), or a verify ' +
+  'callback that sets req.rawBody)'
 
 // Charsets that Buffer can encode back exactly as body-parser's iconv-lite decoded them.
 const BUFFER_ENCODINGS: Readonly<Record<string, BufferEncoding>> = {
@@ -34,39 +35,13 @@ const BUFFER_ENCODINGS: Readonly<Record<string, BufferEncoding>> = {
   'ucs-2': 'utf16le',
 }
 
-/**
- * Decide where the body comes from: the live request stream, bytes a parser kept, or nowhere.
- *
- * The stream counts as read when it ended (`readableEnded`, what body-parser 2, multer and
- * raw-body leave behind), body-parser 1 flagged it (`_body`), or it is `complete` and every
- * byte was taken. Whether `req.body` is set says
- * nothing by itself: body-parser sets it to `{}` even when it skipped the request, which is how
- * graphql-yoga#1336 misfired.
- */
+/** Where the body of an Express request comes from: core's rule with Express's kept bytes. */
 export function bodySource(req: ParsedRequest): BodySource {
-  if (!wasRead(req)) return { kind: 'stream' }
-  const bytes = keptBytes(req)
-  if (bytes !== undefined) return { kind: 'replay', bytes }
-  // Nothing was lost when there was nothing to read (a GET whose stream was resumed).
-  if (!expectsBody(req)) return { kind: 'replay', bytes: EMPTY }
-  return { kind: 'consumed' }
+  return coreBodySource(req, () => keptBytes(req))
 }
 
-/**
- * True when the stream was read to its end: `'end'` was emitted, body-parser 1 flagged it, or
- * everything arrived and was taken (`'end'` is only due at the next read).
- */
-function wasRead(req: ParsedRequest): boolean {
-  return (
-    req._body === true ||
-    req.readableEnded ||
-    (req.complete && req.readableDidRead && req.readableLength === 0)
-  )
-}
-
-/** The raw bytes a parser or the user kept, if any. */
+/** The raw bytes `express.raw()` or `express.text()` kept in `req.body`, if any. */
 function keptBytes(req: ParsedRequest): Uint8Array | undefined {
-  if (req.rawBody instanceof Uint8Array) return req.rawBody
   if (req.body instanceof Uint8Array) return req.body
   if (typeof req.body === 'string') {
     // express.text() decoded with the request's charset, or utf-8 when it named none.
@@ -80,10 +55,4 @@ function keptBytes(req: ParsedRequest): Uint8Array | undefined {
 function charsetOf(contentType: string | undefined): string | undefined {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')
   return match?.[1]?.toLowerCase()
-}
-
-/** True when the request announced a body (chunked, or a non-zero Content-Length). */
-function expectsBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }

@@ -7,15 +7,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-import { NodeHandler } from '@wsgi/core/node'
-import type { NextFunction, NodeHandlerOptions } from '@wsgi/core/node'
-import { InputReader } from '@wsgi/core/streams'
+import { NodeHandler, inputOf, replayEnviron } from '@wsgi/core/node'
+import type { BodySource, NextFunction, NodeHandlerOptions } from '@wsgi/core/node'
 import type { ErrorStream, InputStream, WSGIEnvironment } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
-import type { BodySource, ParsedRequest } from './body-state.ts'
-import { bodySource } from './body-state.ts'
-import { ConsumedInput } from './inputs.ts'
+import type { ParsedRequest } from './body-state.ts'
+import { EXPRESS_ADVICE, bodySource } from './body-state.ts'
 import { copyEnviron } from './request-sync.ts'
 import { pathOf } from './url.ts'
 
@@ -105,11 +103,7 @@ export class ExpressHandler extends NodeHandler {
     env[EXPRESS_RESPONSE_KEY] = this.response
     const source = bodySource(req)
     this.#source = source
-    if (source.kind === 'replay') {
-      env['CONTENT_LENGTH'] = String(source.bytes.length)
-      delete env['HTTP_CONTENT_ENCODING']
-      delete env['HTTP_TRANSFER_ENCODING']
-    }
+    if (source.kind === 'replay') replayEnviron(env, source.bytes)
   }
 
   /** As `NodeHandler`'s, or the `baseEnviron` option's environ with this request's own keys. */
@@ -136,12 +130,7 @@ export class ExpressHandler extends NodeHandler {
   override getStdin(): InputStream {
     if (this.#input !== undefined) return this.#input
     const source = this.#source ?? bodySource(this.request)
-    this.#input =
-      source.kind === 'stream'
-        ? super.getStdin()
-        : source.kind === 'replay'
-          ? InputReader.fromBytes(source.bytes)
-          : new ConsumedInput()
+    this.#input = inputOf(source, () => super.getStdin(), EXPRESS_ADVICE)
     return this.#input
   }
 

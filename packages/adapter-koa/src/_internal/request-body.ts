@@ -1,33 +1,28 @@
 /**
- * Did Koa middleware read the request body before the gateway app ran? And if so, are its bytes
- * still known? (bridge-pitfalls A1: never wait on a drained stream.)
- *
- * koa-bodyparser reads the whole body and keeps the text it parsed in `ctx.request.rawBody`; that
- * text is offered again as `wsgi.input` (core's `InputReader.fromBytes`). A body that is gone for
- * good makes every read of `wsgi.input` fail with `ERR_WSGI_BODY_ALREADY_READ` at once: never a
- * hang.
+ * The bytes of a request body that Koa middleware read and kept. Whether the body was read at
+ * all, and what `wsgi.input` then serves, is core's one rule (`bodySource` of
+ * `@wsgi/core/node`); this module only knows where Koa's body parsers leave the bytes:
+ * koa-bodyparser keeps the text it parsed in `ctx.request.rawBody`, koa-body may keep it under
+ * a symbol of the parsed body.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http'
 
-import { WSGIError } from '@wsgi/core/errors'
-import type { InputStream } from '@wsgi/core/types'
-
-/** What `wsgi.input` should serve. */
-export type BodySource =
-  | { readonly kind: 'stream' }
-  | { readonly kind: 'replay'; readonly bytes: Uint8Array }
-  | { readonly kind: 'consumed' }
+import { bodySource as coreBodySource } from '@wsgi/core/node'
+import type { BodySource } from '@wsgi/core/node'
 
 /** The request fields body parsers leave behind. */
 export interface ParsedRequest {
-  readonly req: IncomingMessage & { rawBody?: unknown }
+  readonly req: IncomingMessage
   /** Koa's request: koa-bodyparser sets `body` and `rawBody`, koa-body may keep the raw text. */
   readonly request: { body?: unknown; rawBody?: unknown }
 }
 
-const EMPTY = new Uint8Array(0)
+/** How to keep the bytes, ending the `ERR_WSGI_BODY_ALREADY_READ` message. */
+export const KOA_ADVICE: string =
+  'Koa middleware (a body parser?) read it and kept no bytes; mount the app before the parser'
+
 // koa-body's `includeUnparsed: true` keeps the raw text under this symbol of the parsed body.
 const kUnparsedBody = Symbol.for('unparsedBody')
 
@@ -39,11 +34,10 @@ function asBytes(value: unknown): Uint8Array | undefined {
 }
 
 function keptBytes(ctx: ParsedRequest): Uint8Array | undefined {
-  const { request, req } = ctx
-  const body = request.body
+  const body = ctx.request.body
   return (
-    asBytes(request.rawBody) ??
-    asBytes(req.rawBody) ??
+    asBytes(ctx.request.rawBody) ??
+    asBytes((ctx.req as { rawBody?: unknown }).rawBody) ??
     asBytes(body) ??
     (typeof body === 'object' && body !== null
       ? asBytes((body as Record<symbol, unknown>)[kUnparsedBody])
@@ -51,48 +45,7 @@ function keptBytes(ctx: ParsedRequest): Uint8Array | undefined {
   )
 }
 
-function expectsBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  if (length !== undefined) return length !== '0'
-  return req.headers['transfer-encoding'] !== undefined
-}
-
-/**
- * Decide where the body comes from. The stream counts as read once it ended or anyone pulled
- * data from it (`readableDidRead`): a partly read body cannot be offered whole again.
- */
+/** Where the body of a Koa request comes from: core's rule with Koa's kept bytes. */
 export function bodySource(ctx: ParsedRequest): BodySource {
-  const req = ctx.req
-  if (!req.readableEnded && !req.readableDidRead) return { kind: 'stream' }
-  const bytes = keptBytes(ctx)
-  if (bytes !== undefined) return { kind: 'replay', bytes }
-  // Nothing was lost when there was nothing to read (a GET whose stream was resumed).
-  if (!expectsBody(req)) return { kind: 'replay', bytes: EMPTY }
-  return { kind: 'consumed' }
-}
-
-function alreadyRead(): WSGIError {
-  return new WSGIError(
-    'ERR_WSGI_BODY_ALREADY_READ',
-    'The request body was already read by Koa middleware (a body parser?) and its bytes were not kept',
-  )
-}
-
-/** `wsgi.input` for a body that is gone: every read fails at once, none hangs. */
-export class ConsumedInput implements InputStream {
-  read(_size?: number): Promise<Uint8Array> {
-    return Promise.reject(alreadyRead())
-  }
-
-  readline(_size?: number): Promise<Uint8Array> {
-    return Promise.reject(alreadyRead())
-  }
-
-  readlines(_hint?: number): Promise<Uint8Array[]> {
-    return Promise.reject(alreadyRead())
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return { next: () => Promise.reject(alreadyRead()) }
-  }
+  return coreBodySource(ctx.req, () => keptBytes(ctx))
 }
