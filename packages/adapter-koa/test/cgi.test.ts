@@ -18,7 +18,7 @@ const FIXTURE = join(PACKAGE, 'test/fixtures/koa-cgi.mjs')
 const DIST_ENTRIES = [
   join(PACKAGE, 'dist/index.js'),
   join(PACKAGE, '../core/dist/handlers/index.js'),
-  join(PACKAGE, '../core/dist/node-handler.js'),
+  join(PACKAGE, '../core/dist/node/index.js'),
 ]
 const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
 

@@ -40,8 +40,8 @@ export type { DispatchOptions } from './dispatch.ts'
 // Beyond wsgiref: the in-process test client and ProxyFix (node-free). The Node-only modules
 // (`/node`, `/simple-server`, `/static-files`) are reached through their subpaths, so that this
 // barrel loads in any fetch runtime.
-export { CookieJar, StreamingTestResponse, TestClient, TestResponse } from './testing.ts'
-export type { TestClientOptions, TestRequestOptions } from './testing.ts'
+export { CookieJar, StreamingTestResponse, TestClient, TestResponse } from './testing/index.ts'
+export type { TestClientOptions, TestRequestOptions } from './testing/index.ts'
 export { PROXY_FIX_ORIG_KEY, proxyFix } from './proxy-fix.ts'
 export type { ProxyFixOptions, ProxyFixOriginal } from './proxy-fix.ts'
 

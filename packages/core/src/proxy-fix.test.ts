@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { PROXY_FIX_ORIG_KEY, parseListHeader, proxyFix } from './proxy-fix.ts'
 import type { ProxyFixOptions } from './proxy-fix.ts'
-import { TestClient } from './testing.ts'
+import { TestClient } from './testing/index.ts'
 import type { WSGIApplication, WSGIEnvironment } from './types.ts'
 import { requestURI, setupTestingDefaults } from './util.ts'
 

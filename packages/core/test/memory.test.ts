@@ -28,7 +28,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 // It answers `reset` (new baseline) and `report` (peak growth since) on stdin.
 const SERVER = `
 import { makeServer, WSGIRequestHandler } from ${JSON.stringify(`${dist}simple-server.js`)}
-import { attachListener, fromNodeListener, toNodeListener } from ${JSON.stringify(`${dist}node-handler.js`)}
+import { attachListener, fromNodeListener, toNodeListener } from ${JSON.stringify(`${dist}node/index.js`)}
 import { createServer } from 'node:http'
 
 const block = new Uint8Array(65536).fill(7)

@@ -14,24 +14,24 @@ import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 
-import { describe, invalidArgType } from './errors.ts'
-import { formatDateTime } from './handlers/base-handler.ts'
+import { describe, invalidArgType } from '../errors.ts'
+import { formatDateTime } from '../handlers/base-handler.ts'
 import type {
   HeaderList,
   ResponseBody,
   StartResponse,
   WSGIApplication,
   WSGIEnvironment,
-} from './types.ts'
-import { FileWrapper } from './util.ts'
-import { quoteLatin1 } from './_internal/latin1.ts'
-import { evaluatePreconditions, parseRange } from './static-files/conditional.ts'
-import { contentTypeOf } from './static-files/content-types.ts'
-import { FileRange } from './static-files/file-range.ts'
-import { locate, segmentsOf } from './static-files/locate.ts'
-import type { Mount } from './static-files/locate.ts'
+} from '../types.ts'
+import { FileWrapper } from '../util.ts'
+import { quoteLatin1 } from '../_internal/latin1.ts'
+import { evaluatePreconditions, parseRange } from './conditional.ts'
+import { contentTypeOf } from './content-types.ts'
+import { FileRange } from './file-range.ts'
+import { locate, segmentsOf } from './locate.ts'
+import type { Mount } from './locate.ts'
 
-export { CONTENT_TYPES } from './static-files/content-types.ts'
+export { CONTENT_TYPES } from './content-types.ts'
 
 /** Options of {@link staticFiles}. */
 export interface StaticFilesOptions {

@@ -6,16 +6,16 @@ import { join } from 'node:path'
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
-import { makeServer } from './simple-server.ts'
-import { staticFiles } from './static-files.ts'
-import type { StaticFilesOptions } from './static-files.ts'
-import { evaluatePreconditions, parseRange } from './static-files/conditional.ts'
-import { contentTypeOf } from './static-files/content-types.ts'
-import { TestClient } from './testing.ts'
-import type { TestRequestOptions } from './testing.ts'
-import type { FileWrapper as FileWrapperFn, WSGIApplication } from './types.ts'
-import { FileWrapper } from './util.ts'
-import { StringErrorStream } from './_internal/error-stream.ts'
+import { makeServer } from '../simple-server.ts'
+import { staticFiles } from './index.ts'
+import type { StaticFilesOptions } from './index.ts'
+import { evaluatePreconditions, parseRange } from './conditional.ts'
+import { contentTypeOf } from './content-types.ts'
+import { TestClient } from '../testing/index.ts'
+import type { TestRequestOptions } from '../testing/index.ts'
+import type { FileWrapper as FileWrapperFn, WSGIApplication } from '../types.ts'
+import { FileWrapper } from '../util.ts'
+import { StringErrorStream } from '../_internal/error-stream.ts'
 
 // Every file the middleware opens is recorded, so each test can check that all were closed
 // (a FileHandle's fd becomes -1 once closed).

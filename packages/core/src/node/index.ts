@@ -9,17 +9,17 @@
  *
  * @module
  */
-export { NodeHandler, attachListener, toNodeListener } from './node/to-node-listener.ts'
-export type { GatewayListener } from './node/to-node-listener.ts'
+export { NodeHandler, attachListener, toNodeListener } from './to-node-listener.ts'
+export type { GatewayListener } from './to-node-listener.ts'
 export type {
   NextFunction,
   NodeHandlerClass,
   NodeHandlerOptions,
   ToNodeListenerOptions,
-} from './node/to-node-listener.ts'
-export { addExtensionEnviron, addRequestEnviron, clientAbortSignal } from './node/environ.ts'
-export type { RequestEnvironOptions } from './node/environ.ts'
-export { fromNodeListener } from './node/from-node-listener.ts'
+} from './to-node-listener.ts'
+export { addExtensionEnviron, addRequestEnviron, clientAbortSignal } from './environ.ts'
+export type { RequestEnvironOptions } from './environ.ts'
+export { fromNodeListener } from './from-node-listener.ts'
 export {
   ConsumedInput,
   bodyAlreadyRead,
@@ -28,6 +28,6 @@ export {
   hasBody,
   inputOf,
   replayEnviron,
-} from './node/request-body.ts'
-export type { BodySource } from './node/request-body.ts'
-export type { FromNodeListenerOptions, NodeListener } from './node/from-node-listener.ts'
+} from './request-body.ts'
+export type { BodySource } from './request-body.ts'
+export type { FromNodeListenerOptions, NodeListener } from './from-node-listener.ts'

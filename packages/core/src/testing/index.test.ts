@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import { WSGIError } from './errors.ts'
-import { Headers } from './headers.ts'
-import { StreamingTestResponse, TestClient } from './testing.ts'
-import type { HeaderList, ResponseBody, WSGIApplication, WSGIEnvironment } from './types.ts'
+import { WSGIError } from '../errors.ts'
+import { Headers } from '../headers.ts'
+import { StreamingTestResponse, TestClient } from './index.ts'
+import type { HeaderList, ResponseBody, WSGIApplication, WSGIEnvironment } from '../types.ts'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)

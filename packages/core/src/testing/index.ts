@@ -17,16 +17,16 @@
  * ```
  * @module
  */
-import { WSGIError, describe, invalidArgType } from './errors.ts'
-import { Headers } from './headers.ts'
-import type { HeaderList, WSGIApplication, WSGIEnvironment } from './types.ts'
-import { validator } from './validate.ts'
-import { StringErrorStream } from './_internal/error-stream.ts'
-import { InputReader } from './_internal/input.ts'
-import { concat } from './testing/body.ts'
-import { CookieJar } from './testing/cookies.ts'
-import { ChannelSink, CollectingSink, TestHandler } from './testing/handler.ts'
-import type { ResponseSink } from './testing/handler.ts'
+import { WSGIError, describe, invalidArgType } from '../errors.ts'
+import { Headers } from '../headers.ts'
+import type { HeaderList, WSGIApplication, WSGIEnvironment } from '../types.ts'
+import { validator } from '../validate.ts'
+import { StringErrorStream } from '../_internal/error-stream.ts'
+import { InputReader } from '../_internal/input.ts'
+import { concat } from './body.ts'
+import { CookieJar } from './cookies.ts'
+import { ChannelSink, CollectingSink, TestHandler } from './handler.ts'
+import type { ResponseSink } from './handler.ts'
 import {
   cgiVariables,
   isRedirect,
@@ -34,13 +34,13 @@ import {
   redirectRequest,
   requestDefaults,
   requestURL,
-} from './testing/request.ts'
-import type { PreparedRequest, RequestDefaults, TestRequestOptions } from './testing/request.ts'
-import { StreamingTestResponse, TestResponse } from './testing/response.ts'
-import type { ResponseHead } from './testing/response.ts'
+} from './request.ts'
+import type { PreparedRequest, RequestDefaults, TestRequestOptions } from './request.ts'
+import { StreamingTestResponse, TestResponse } from './response.ts'
+import type { ResponseHead } from './response.ts'
 
-export { CookieJar } from './testing/cookies.ts'
-export type { Cookie, CookieFilter, SetCookieOptions } from './testing/cookies.ts'
+export { CookieJar } from './cookies.ts'
+export type { Cookie, CookieFilter, SetCookieOptions } from './cookies.ts'
 export type {
   BodyInit,
   FormInit,
@@ -48,9 +48,9 @@ export type {
   MultipartFile,
   MultipartInit,
   MultipartValue,
-} from './testing/body.ts'
-export type { HeadersInit, TestRequestOptions } from './testing/request.ts'
-export { StreamingTestResponse, TestResponse } from './testing/response.ts'
+} from './body.ts'
+export type { HeadersInit, TestRequestOptions } from './request.ts'
+export { StreamingTestResponse, TestResponse } from './response.ts'
 
 /** Options of {@link TestClient}. */
 export interface TestClientOptions {
