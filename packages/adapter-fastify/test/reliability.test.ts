@@ -18,10 +18,10 @@ import Fastify from 'fastify'
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify'
 
 import { toNodeListener } from '@wsgi/core/node'
-import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
 import { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
+import { serveSimple as serveSimpleOn } from '@wsgi/conformance'
 import { describeReliability } from '../../../reliability/lib/suite.mjs'
 import type { NodeListener, Running, Stack } from '../../../reliability/lib/suite.mjs'
 import { fromFastify } from '../src/from-fastify.ts'
@@ -59,25 +59,7 @@ function fastifyApp(): FastifyInstance {
   return fastify
 }
 
-class QuietRequestHandler extends WSGIRequestHandler {
-  override logRequest(): void {
-    // Thousands of requests: the access log is noise here.
-  }
-}
-
-async function serveSimple(app: WSGIApplication): Promise<Running> {
-  const server = await makeServer('127.0.0.1', 0, app, { handlerClass: QuietRequestHandler })
-  server.stderr = log
-  return {
-    port: server.serverPort,
-    server: server.httpServer,
-    errors: () => log.getValue(),
-    close: async () => {
-      server.httpServer.closeAllConnections()
-      await server.shutdown()
-    },
-  }
-}
+const serveSimple = (app: WSGIApplication): Promise<Running> => serveSimpleOn(app, log)
 
 async function serveFastify(fastify: FastifyInstance): Promise<Running> {
   await fastify.listen({ port: 0, host: '127.0.0.1' })

@@ -12,15 +12,14 @@
  * @module
  */
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 import { createAdaptorServer } from '@hono/node-server'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
 import { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
+import { serveServer, serveSimple as serveSimpleOn } from '@wsgi/conformance'
 import { describeReliability } from '../../../reliability/lib/suite.mjs'
 import type { FetchHandler, Running, Stack } from '../../../reliability/lib/suite.mjs'
 import { exchange } from '../../../reliability/lib/raw-http.mjs'
@@ -31,42 +30,10 @@ import { MemoryErrors, makeEnviron, runApp } from './helpers.ts'
 const log = new StringErrorStream()
 const enc = new TextEncoder()
 
-class QuietRequestHandler extends WSGIRequestHandler {
-  override logRequest(): void {
-    // Thousands of requests: the access log is noise here.
-  }
-}
+const serveSimple = (app: WSGIApplication): Promise<Running> => serveSimpleOn(app, log)
 
-async function serveSimple(app: WSGIApplication): Promise<Running> {
-  const server = await makeServer('127.0.0.1', 0, app, { handlerClass: QuietRequestHandler })
-  server.stderr = log
-  return {
-    port: server.serverPort,
-    server: server.httpServer,
-    errors: () => log.getValue(),
-    close: async () => {
-      server.httpServer.closeAllConnections()
-      await server.shutdown()
-    },
-  }
-}
-
-async function serveFetch(handler: (request: Request) => Promise<Response>): Promise<Running> {
-  const server = createAdaptorServer({ fetch: handler }) as Server
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    errors: () => log.getValue(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  }
-}
+const serveFetch = (handler: (request: Request) => Promise<Response>): Promise<Running> =>
+  serveServer(createAdaptorServer({ fetch: handler }) as Server, log)
 
 const gatewayFetch = (app: WSGIApplication): FetchHandler => {
   const handler = toFetch(app, { errors: log })

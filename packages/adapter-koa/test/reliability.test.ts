@@ -14,16 +14,15 @@
  */
 import { createServer } from 'node:http'
 import type { RequestListener } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 import Koa from 'koa'
 import Koa2 from 'koa2'
 
 import { toNodeListener } from '@wsgi/core/node'
-import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
 import { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
+import { serveServer, serveSimple as serveSimpleOn } from '@wsgi/conformance'
 import { describeReliability } from '../../../reliability/lib/suite.mjs'
 import type { NodeListener, Running, Stack } from '../../../reliability/lib/suite.mjs'
 import { fromKoa } from '../src/from-koa.ts'
@@ -54,42 +53,10 @@ function logKoaError(error: unknown): void {
   log.write(`${line}\n`)
 }
 
-class QuietRequestHandler extends WSGIRequestHandler {
-  override logRequest(): void {
-    // Thousands of requests: the access log is noise here.
-  }
-}
+const serveSimple = (app: WSGIApplication): Promise<Running> => serveSimpleOn(app, log)
 
-async function serveSimple(app: WSGIApplication): Promise<Running> {
-  const server = await makeServer('127.0.0.1', 0, app, { handlerClass: QuietRequestHandler })
-  server.stderr = log
-  return {
-    port: server.serverPort,
-    server: server.httpServer,
-    errors: () => log.getValue(),
-    close: async () => {
-      server.httpServer.closeAllConnections()
-      await server.shutdown()
-    },
-  }
-}
-
-async function serveNode(listener: RequestListener): Promise<Running> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    errors: () => log.getValue(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  }
-}
+const serveNode = (listener: RequestListener): Promise<Running> =>
+  serveServer(createServer(listener), log)
 
 /** A Koa app (of either major) with its errors logged, built by `setup`. */
 function koaApp(KoaClass: typeof Koa, setup: (koa: Koa) => void): Koa {

@@ -1,0 +1,57 @@
+/**
+ * Servers for the reliability suites of every package: a gateway app on core's simple server,
+ * or any `node:http` server, on 127.0.0.1 with a port the system picks, every error written to
+ * one log the suite reads, and a `close()` that cuts the connections a fault left open.
+ *
+ * @module
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+import { makeServer } from '@wsgi/core/simple-server'
+import type { StringErrorStream } from '@wsgi/core/streams'
+import type { WSGIApplication } from '@wsgi/core/types'
+
+/** A server under test, as the reliability suite drives it. */
+export interface Listening {
+  readonly port: number
+  readonly server: Server
+  /** Everything written to the log so far. */
+  errors(): string
+  close(): Promise<void>
+}
+
+/** The gateway app `app` on the simple server, without the access log, errors to `log`. */
+export async function serveSimple(
+  app: WSGIApplication,
+  log: StringErrorStream,
+): Promise<Listening> {
+  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
+  server.stderr = log
+  return {
+    port: server.serverPort,
+    server: server.httpServer,
+    errors: () => log.getValue(),
+    close: async () => {
+      server.httpServer.closeAllConnections()
+      await server.shutdown()
+    },
+  }
+}
+
+/** `server` (a `node:http` server holding the stack under test) listening; its errors go to `log`. */
+export async function serveServer(server: Server, log: StringErrorStream): Promise<Listening> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    errors: () => log.getValue(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => {
+          resolve()
+        })
+      }),
+  }
+}
