@@ -40,11 +40,15 @@ rm -rf "$scratch/clone"
 step "build and pack"
 pnpm build
 node scripts/types-versions.mjs
-mkdir "$scratch/tarballs"
 for p in "${public[@]}"; do
   cmp -s LICENSE "packages/$p/LICENSE" || { echo "FAIL: packages/$p/LICENSE differs from LICENSE"; exit 1; }
-  (cd "packages/$p" && pnpm pack --pack-destination "$scratch/tarballs" >/dev/null)
 done
+# The command the README's "Use it in your project" gives (checked to be there).
+grep -qF "pnpm@10.34.8 -r --filter '@wsgi/core' --filter '@wsgi/adapter-*' pack --pack-destination" README.md ||
+  { echo "FAIL: README.md no longer gives the pack command this script runs"; exit 1; }
+pnpm -r --filter '@wsgi/core' --filter '@wsgi/adapter-*' pack --pack-destination "$scratch/tarballs" >/dev/null
+count=$(find "$scratch/tarballs" -name '*.tgz' | wc -l)
+[ "$count" -eq "${#public[@]}" ] || { echo "FAIL: packed $count packages, not ${#public[@]}"; exit 1; }
 for tgz in "$scratch/tarballs"/*.tgz; do
   list="$(tar -tzf "$tgz")"
   for need in package/package.json package/README.md package/LICENSE package/CHANGELOG.md package/dist/index.js package/dist/index.d.ts; do
