@@ -16,7 +16,9 @@ const read = (path) => readFileSync(new URL(path, import.meta.url), 'utf8')
 const page = read('../docs/for-express-developers.md')
 const files = readdirSync(new URL('.', import.meta.url)).filter(
   (name) =>
-    name.endsWith('.js') && !['check.js', 'examples.test.js', 'vitest.config.js'].includes(name),
+    name.endsWith('.js') &&
+    !name.endsWith('.test.js') &&
+    !['check.js', 'vitest.config.js'].includes(name),
 )
 
 describe('docs/for-express-developers.md', () => {

@@ -90,7 +90,7 @@ JSON
 step "import, require, and the examples"
 cp scripts/pack-check/import-all.mjs scripts/pack-check/require-all.cjs "$app/"
 for f in examples/*.js; do
-  case "$(basename "$f")" in examples.test.js | vitest.config.js) ;; *) cp "$f" "$app/" ;; esac
+  case "$(basename "$f")" in *.test.js | vitest.config.js) ;; *) cp "$f" "$app/" ;; esac
 done
 (cd "$app" && node import-all.mjs "${names[@]}" && node require-all.cjs "${names[@]}" && node check.js)
 
