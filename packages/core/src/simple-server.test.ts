@@ -4,7 +4,7 @@ import { hostname } from 'node:os'
 
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 
-import { RawClient, exchange } from '@wsgi/conformance'
+import { RawClient, exchange } from '../test/helpers/raw-http.ts'
 import type { WSGIApplication, WSGIEnvironment } from './types.ts'
 import { StringErrorStream } from './_internal/error-stream.ts'
 import { InputReader } from './_internal/input.ts'

@@ -205,7 +205,7 @@ describe('wsgi serve', () => {
     const cli = await serve([])
     expect(cli.stdout).toMatch(
       new RegExp(
-        `^Serving HTTP on \\S+ port ${cli.port} \\(http://localhost:${cli.port}/\\) \\.\\.\\.$`,
+        `^Serving HTTP on \\S+ port ${cli.port} \\(every interface; open http://localhost:${cli.port}/\\) \\.\\.\\.$`,
         'm',
       ),
     )

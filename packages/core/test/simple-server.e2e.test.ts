@@ -14,7 +14,7 @@ import { makeServer } from '../src/simple-server.ts'
 import type { ResponseBody, WSGIApplication, WSGIEnvironment } from '../src/types.ts'
 import { StringErrorStream } from '../src/_internal/error-stream.ts'
 import type { InputReader } from '../src/_internal/input.ts'
-import { RawClient, exchange } from '@wsgi/conformance'
+import { RawClient, exchange } from './helpers/raw-http.ts'
 
 const text = (s: string): Uint8Array => Buffer.from(s, 'latin1')
 

@@ -4,9 +4,21 @@ import { banner } from './output.ts'
 
 describe('banner(address, suffix)', () => {
   it.each([
-    ['::', 8000, 'Serving HTTP on :: port 8000 (http://localhost:8000/) ...\n'],
-    ['0.0.0.0', 80, 'Serving HTTP on 0.0.0.0 port 80 (http://localhost:80/) ...\n'],
-    ['', 8000, 'Serving HTTP on 0.0.0.0 port 8000 (http://localhost:8000/) ...\n'],
+    [
+      '::',
+      8000,
+      'Serving HTTP on :: port 8000 (every interface; open http://localhost:8000/) ...\n',
+    ],
+    [
+      '0.0.0.0',
+      80,
+      'Serving HTTP on 0.0.0.0 port 80 (every interface; open http://localhost:80/) ...\n',
+    ],
+    [
+      '',
+      8000,
+      'Serving HTTP on 0.0.0.0 port 8000 (every interface; open http://localhost:8000/) ...\n',
+    ],
     ['127.0.0.1', 5000, 'Serving HTTP on 127.0.0.1 port 5000 (http://127.0.0.1:5000/) ...\n'],
     ['::1', 5000, 'Serving HTTP on ::1 port 5000 (http://[::1]:5000/) ...\n'],
   ])('announces %j port %d as %j', (address, port, line) => {
@@ -15,7 +27,7 @@ describe('banner(address, suffix)', () => {
 
   it('puts the suffix before the dots', () => {
     expect(banner({ address: '::', port: 1 }, ' with 2 workers')).toBe(
-      'Serving HTTP on :: port 1 (http://localhost:1/) with 2 workers ...\n',
+      'Serving HTTP on :: port 1 (every interface; open http://localhost:1/) with 2 workers ...\n',
     )
   })
 })

@@ -16,20 +16,21 @@ const WILDCARDS: ReadonlySet<string> = new Set(['', '::', '0.0.0.0'])
 
 /**
  * The line printed once the server listens, as `python -m wsgiref.simple_server` prints it, plus
- * a URL to click: `localhost` for a wildcard address, the address itself (bracketed for IPv6)
- * otherwise.
+ * a URL to click: the address itself (bracketed for IPv6), or for a wildcard address, a note that
+ * every interface listens and a `localhost` URL (a bare `http://localhost:8000/` read as if only
+ * localhost were served).
  *
  * @example
  * ```ts
- * banner({ address: '::', port: 8000 }) // 'Serving HTTP on :: port 8000 (http://localhost:8000/) ...'
+ * banner({ address: '::', port: 8000 })
+ * // 'Serving HTTP on :: port 8000 (every interface; open http://localhost:8000/) ...'
  * ```
  */
 export function banner(address: Pick<AddressInfo, 'address' | 'port'>, suffix = ''): string {
-  const host = WILDCARDS.has(address.address)
-    ? 'localhost'
+  const url = WILDCARDS.has(address.address)
+    ? `every interface; open http://localhost:${address.port}/`
     : address.address.includes(':')
-      ? `[${address.address}]`
-      : address.address
-  const url = `http://${host}:${address.port}/`
+      ? `http://[${address.address}]:${address.port}/`
+      : `http://${address.address}:${address.port}/`
   return `Serving HTTP on ${address.address || '0.0.0.0'} port ${address.port} (${url})${suffix} ...\n`
 }

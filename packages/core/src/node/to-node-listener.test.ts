@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 
-import { RawClient, exchange } from '@wsgi/conformance'
+import { RawClient, exchange } from '../../test/helpers/raw-http.ts'
 import type { StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
 import { StringErrorStream } from '../_internal/error-stream.ts'
 import { NodeHandler, attachListener, toNodeListener } from './to-node-listener.ts'
