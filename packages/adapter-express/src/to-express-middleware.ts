@@ -13,7 +13,7 @@ import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
 import type { Middleware, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
 import { ResponseCapture } from './_internal/capture.ts'
-import { ExpressHandler } from './_internal/express-handler.ts'
+import { ExpressHandler } from './express-handler.ts'
 import { applyEnvironChanges, snapshotEnviron } from './_internal/request-sync.ts'
 import type { EnvironSnapshot } from './_internal/request-sync.ts'
 import { handlerOptionsOf } from './to-express.ts'

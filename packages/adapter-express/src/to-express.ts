@@ -13,8 +13,8 @@ import { describe, invalidArgType } from '@wsgi/core/errors'
 import { toNodeListener } from '@wsgi/core/node'
 import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
 
-import { ExpressHandler } from './_internal/express-handler.ts'
-import type { ExpressHandlerOptions } from './_internal/express-handler.ts'
+import { ExpressHandler } from './express-handler.ts'
+import type { ExpressHandlerOptions } from './express-handler.ts'
 
 /** Options of {@link toExpress}. */
 export interface ToExpressOptions {

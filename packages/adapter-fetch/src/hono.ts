@@ -17,8 +17,9 @@ import { unquoteLatin1 } from '@wsgi/core/util'
 
 import { requestURLParts } from './_internal/request-url-parts.ts'
 import { FetchHandler } from './fetch-handler.ts'
-import { fromFetchMiddleware, toFetchMiddleware } from './middleware.ts'
-import type { FetchNext } from './middleware.ts'
+import { fromFetchMiddleware } from './from-fetch-middleware.ts'
+import { toFetchMiddleware } from './to-fetch-middleware.ts'
+import type { FetchNext } from './types.ts'
 import type { ToFetchOptions } from './to-fetch.ts'
 
 /** Options of {@link toHono}. */

@@ -17,8 +17,9 @@ export { fromFetch } from './from-fetch.ts'
 export type { FromFetchOptions } from './from-fetch.ts'
 
 // middleware across the border
-export { FETCH_NEXT_KEY, fromFetchMiddleware, toFetchMiddleware } from './middleware.ts'
-export type { FetchMiddleware, FetchNext } from './middleware.ts'
+export { FETCH_NEXT_KEY, toFetchMiddleware } from './to-fetch-middleware.ts'
+export { fromFetchMiddleware } from './from-fetch-middleware.ts'
+export type { FetchMiddleware, FetchNext } from './types.ts'
 
 // shared
 export { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'

@@ -34,3 +34,17 @@ export const FETCH_ENV_KEY = 'wsgits.fetch_env' as const
 
 /** Environ key of the execution context a fetch runtime handed `toFetch` (`waitUntil`). */
 export const FETCH_CTX_KEY = 'wsgits.fetch_ctx' as const
+
+/** What a fetch middleware calls to run the rest of the chain; the request defaults to its own. */
+export type FetchNext = (request?: Request) => Promise<Response>
+
+/**
+ * A fetch middleware: gets the request and `next`, gives a response. The shape of itty-router,
+ * HatTip and most `Request`/`Response` pipelines; `env` and `ctx` are the runtime's extras.
+ */
+export type FetchMiddleware = (
+  request: Request,
+  next: FetchNext,
+  env?: unknown,
+  ctx?: unknown,
+) => Response | Promise<Response>

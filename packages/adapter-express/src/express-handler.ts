@@ -12,10 +12,10 @@ import type { BodySource, NextFunction, NodeHandlerOptions } from '@wsgi/core/no
 import type { ErrorStream, InputStream, WSGIEnvironment } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
-import type { ParsedRequest } from './body-state.ts'
-import { EXPRESS_ADVICE, bodySource } from './body-state.ts'
-import { copyEnviron } from './request-sync.ts'
-import { pathOf } from './url.ts'
+import type { ParsedRequest } from './_internal/body-state.ts'
+import { EXPRESS_ADVICE, bodySource } from './_internal/body-state.ts'
+import { copyEnviron } from './_internal/request-sync.ts'
+import { pathOf } from './_internal/url.ts'
 
 /** Environ key of the Express request (the same object as `wsgits.node_request`). */
 export const EXPRESS_REQUEST_KEY = 'wsgits.express_request'
