@@ -16,6 +16,7 @@ import { addRequestCgiVars } from './_internal/request-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
+import { responseStatusCode } from './_internal/status.ts'
 import { lazyBodyInput } from './_internal/stream-input.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
 
@@ -350,7 +351,8 @@ export class FetchHandler extends BaseHandler {
   #buildResponse(): Response {
     const status = this.status ?? ''
     const init: ResponseInit = {
-      status: Number.parseInt(status.slice(0, 3), 10),
+      // A status a Response cannot hold (101, 700) fails here with its reason: a logged 500.
+      status: responseStatusCode(status),
       statusText: status.slice(4),
       headers: responseHeaderInit(this.headers),
     }
