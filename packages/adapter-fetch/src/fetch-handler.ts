@@ -12,6 +12,7 @@ import { BaseHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 
+import { offerRequest } from './_internal/original-request.ts'
 import { addRequestCgiVars } from './_internal/request-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
@@ -179,6 +180,7 @@ export class FetchHandler extends BaseHandler {
       configurable: true,
     })
     if (options.env !== undefined) environ[FETCH_ENV_KEY] = options.env
+    offerRequest(environ, this.#request, this.#stdin)
     const lazyCtx = options.lazyCtx
     if (lazyCtx !== undefined) {
       Object.defineProperty(environ, FETCH_CTX_KEY, {

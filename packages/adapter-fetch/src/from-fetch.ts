@@ -21,11 +21,12 @@ import type {
 import { environRequest } from './_internal/environ-request.ts'
 import { defaultExecutionContext } from './_internal/execution-context.ts'
 import { connectionListed, isHopByHopHeader } from './_internal/hop-by-hop.ts'
+import { originalRequest } from './_internal/original-request.ts'
 import { emptyBody, responseBody } from './_internal/response-body.ts'
 import { bodyReader, headerPairs, isResponseLike, setCookies } from './_internal/response-shape.ts'
 import type { ResponseLike } from './_internal/response-shape.ts'
 import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
-import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
+import { FETCH_CTX_KEY, FETCH_ENV_KEY, FETCH_REQUEST_KEY } from './types.ts'
 import type { FetchRequestHandler } from './types.ts'
 
 /** Options of {@link fromFetch}. */
@@ -175,9 +176,11 @@ export function fromFetch(
   const blockSize = options.blockSize
 
   return async function fetchApplication(environ, startResponse) {
-    let request: Request
+    // Through a toFetch further out (a round trip), the runtime's own Request when it still fits.
+    let request =
+      FETCH_REQUEST_KEY in environ ? originalRequest(environ, stripScriptName) : undefined
     try {
-      request = environRequest(environ, { stripScriptName, blockSize })
+      request ??= environRequest(environ, { stripScriptName, blockSize })
     } catch (error) {
       if (isWSGIError(error) && error.code === 'ERR_WSGI_BAD_REQUEST') {
         return refuse(environ, startResponse, error)

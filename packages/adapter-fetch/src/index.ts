@@ -21,5 +21,5 @@ export { FETCH_NEXT_KEY, fromFetchMiddleware, toFetchMiddleware } from './middle
 export type { FetchMiddleware, FetchNext } from './middleware.ts'
 
 // shared
-export { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
+export { FETCH_CTX_KEY, FETCH_ENV_KEY, FETCH_REQUEST_KEY } from './types.ts'
 export type { ExecutionContextLike, FetchRequestHandler } from './types.ts'

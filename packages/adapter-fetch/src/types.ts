@@ -34,3 +34,11 @@ export const FETCH_ENV_KEY = 'wsgits.fetch_env' as const
 
 /** Environ key of the execution context a fetch runtime handed `toFetch` (`waitUntil`). */
 export const FETCH_CTX_KEY = 'wsgits.fetch_ctx' as const
+
+/**
+ * Environ key of the `Request` a fetch runtime handed `toFetch`: what the runtime knows of the
+ * request beyond the environ (`request.cf` on Workers, the object Bun's `server.requestIP()`
+ * takes). A `fromFetch` further in hands this very `Request` to its handler while the environ
+ * still matches it.
+ */
+export const FETCH_REQUEST_KEY = 'wsgits.fetch_request' as const
