@@ -66,9 +66,9 @@ type HandlerWithContext = (
 /** The response headers as a PEP 3333 list: hop-by-hop dropped, each Set-Cookie on its own. */
 function responseHeaders(response: ResponseLike): HeaderList {
   const headers = response.headers
+  const connection = headers.get('connection')
+  const listed = connectionListed(typeof connection === 'string' ? connection : undefined)
   const pairs = headerPairs(headers)
-  let listed: Set<string> | undefined
-  for (const [name, value] of pairs) if (name === 'connection') listed = connectionListed(value)
   // `getSetCookie()` (or node-fetch's `raw()`) is the only API that keeps cookies apart
   // (`get()` joins them with ", ", which breaks `Expires=Wed, 21 Oct …`); iteration is the
   // fallback where both are missing, since the fetch spec iterates each Set-Cookie separately.

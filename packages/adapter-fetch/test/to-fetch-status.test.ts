@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import type { WSGIApplication } from '@wsgi/core/types'
+import type { Status, WSGIApplication } from '@wsgi/core/types'
 
 import { FetchHandler } from '../src/fetch-handler.ts'
 
@@ -50,7 +50,7 @@ describe('FetchHandler: a status a Response cannot hold', () => {
     async (status) => {
       const errors = new MemoryErrors()
       const app: WSGIApplication = (_environ, startResponse) => {
-        startResponse(status, [['Content-Type', 'text/plain']])
+        startResponse(status as Status, [['Content-Type', 'text/plain']])
         return [new TextEncoder().encode('body')]
       }
       const response = await fetch(await listen(app, errors))
