@@ -144,10 +144,15 @@ function refuse(
  * execution context of `environ['wsgits.fetch_env']` / `['wsgits.fetch_ctx']` (set by
  * {@link toFetch}), else `options.env` and a minimal context with `waitUntil()`.
  *
- * The `Response` goes to `startResponse` with its status (the standard reason phrase when
- * `statusText` is empty) and headers (hop-by-hop dropped, each `Set-Cookie` kept apart), and its
- * body streams chunk by chunk; `close()` cancels it. HEAD and 101/204/205/304 responses get no
- * body, and their source stream is cancelled.
+ * Under {@link toFetch} (a round trip), the handler gets the runtime's own `Request` from
+ * `environ['wsgits.fetch_request']` while the environ still matches it.
+ *
+ * The `Response` may come from any fetch implementation (decided by its shape, not its class).
+ * It goes to `startResponse` with its status (Node's reason phrase when `statusText` is empty)
+ * and headers (hop-by-hop dropped, each `Set-Cookie` kept apart), and its body streams chunk by
+ * chunk, the head going out at once even when the first chunk comes later; `close()` cancels it.
+ * HEAD and 101/204/205/304 responses get no body, and their source stream is cancelled; a HEAD
+ * answer keeps its `Content-Length` or has none.
  *
  * @example
  * ```ts
@@ -159,7 +164,8 @@ function refuse(
  * makeServer('', 8000, fromFetch(hono.fetch)).serveForever()
  * ```
  * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `handler` is not a function; the returned
- *   application rejects with it when the handler resolves to something that is not a `Response`.
+ *   application rejects with it when the handler resolves to something not shaped like a
+ *   `Response`.
  *   Whatever the handler throws is thrown again (the server answers 500).
  */
 export function fromFetch(
