@@ -12,10 +12,12 @@ import { BaseHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 
+import { offerRequest } from './_internal/original-request.ts'
 import { addRequestCgiVars } from './_internal/request-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
+import { responseStatusCode } from './_internal/status.ts'
 import { lazyBodyInput } from './_internal/stream-input.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
 
@@ -178,6 +180,7 @@ export class FetchHandler extends BaseHandler {
       configurable: true,
     })
     if (options.env !== undefined) environ[FETCH_ENV_KEY] = options.env
+    offerRequest(environ, this.#request, this.#stdin)
     const lazyCtx = options.lazyCtx
     if (lazyCtx !== undefined) {
       Object.defineProperty(environ, FETCH_CTX_KEY, {
@@ -350,7 +353,8 @@ export class FetchHandler extends BaseHandler {
   #buildResponse(): Response {
     const status = this.status ?? ''
     const init: ResponseInit = {
-      status: Number.parseInt(status.slice(0, 3), 10),
+      // A status a Response cannot hold (101, 700) fails here with its reason: a logged 500.
+      status: responseStatusCode(status),
       statusText: status.slice(4),
       headers: responseHeaderInit(this.headers),
     }

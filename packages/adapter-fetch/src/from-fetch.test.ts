@@ -222,8 +222,8 @@ describe('fromFetch(handler): the response', () => {
   it.each([
     [new Response('x'), '200 OK'],
     [new Response('x', { status: 404 }), '404 Not Found'],
-    [new Response('x', { status: 418 }), "418 I'm a teapot"],
-    [new Response('x', { status: 299 }), '299 Unknown'],
+    [new Response('x', { status: 418 }), "418 I'm a Teapot"],
+    [new Response('x', { status: 299 }), '299 unknown'],
     [new Response('x', { status: 200, statusText: 'Fine' }), '200 Fine'],
   ])('gives the status line of %o', async (response, status) => {
     expect((await runApp(fromFetch(() => response))).status).toBe(status)

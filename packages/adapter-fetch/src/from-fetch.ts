@@ -21,9 +21,12 @@ import type {
 import { environRequest } from './_internal/environ-request.ts'
 import { defaultExecutionContext } from './_internal/execution-context.ts'
 import { connectionListed, isHopByHopHeader } from './_internal/hop-by-hop.ts'
+import { originalRequest } from './_internal/original-request.ts'
 import { emptyBody, responseBody } from './_internal/response-body.ts'
+import { bodyReader, headerPairs, isResponseLike, setCookies } from './_internal/response-shape.ts'
+import type { ResponseLike } from './_internal/response-shape.ts'
 import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
-import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
+import { FETCH_CTX_KEY, FETCH_ENV_KEY, FETCH_REQUEST_KEY } from './types.ts'
 import type { FetchRequestHandler } from './types.ts'
 
 /** Options of {@link fromFetch}. */
@@ -60,31 +63,51 @@ type HandlerWithContext = (
   ctx: unknown,
 ) => Response | Promise<Response>
 
-/** Brand check rather than `instanceof`, so a Response of a polyfill or another realm passes. */
-function isResponse(value: unknown): value is Response {
-  return Object.prototype.toString.call(value) === '[object Response]'
-}
-
 /** The response headers as a PEP 3333 list: hop-by-hop dropped, each Set-Cookie on its own. */
-function responseHeaders(response: Response): HeaderList {
+function responseHeaders(response: ResponseLike): HeaderList {
   const headers = response.headers
-  const listed = connectionListed(headers.get('connection'))
-  // `getSetCookie()` is the only API that keeps cookies apart (`get()` joins them with ", ",
-  // which breaks `Expires=Wed, 21 Oct …`); iteration is the fallback where it is missing, since
-  // the fetch spec iterates each Set-Cookie separately.
-  const hasGetSetCookie = typeof headers.getSetCookie === 'function'
+  const connection = headers.get('connection')
+  const listed = connectionListed(typeof connection === 'string' ? connection : undefined)
+  const pairs = headerPairs(headers)
+  // `getSetCookie()` (or node-fetch's `raw()`) is the only API that keeps cookies apart
+  // (`get()` joins them with ", ", which breaks `Expires=Wed, 21 Oct …`); iteration is the
+  // fallback where both are missing, since the fetch spec iterates each Set-Cookie separately.
+  const cookies = setCookies(headers)
   // RFC 9110 section 8.6: no Content-Length in a 1xx or 204 response.
   const noLength = response.status < 200 || response.status === 204
   const list: HeaderList = []
-  for (const [name, value] of headers) {
-    if (name === 'set-cookie' && hasGetSetCookie) continue
+  for (const pair of pairs) {
+    const name = pair[0]
+    if (name === 'set-cookie' && cookies !== undefined) continue
     if (noLength && name === 'content-length') continue
     if (isHopByHopHeader(name, listed)) continue
-    list.push([name, value])
+    list.push(pair)
   }
-  if (hasGetSetCookie)
-    for (const cookie of headers.getSetCookie()) list.push(['set-cookie', cookie])
+  if (cookies !== undefined) for (const cookie of cookies) list.push(['set-cookie', cookie])
   return list
+}
+
+/**
+ * The body of a HEAD response: none, and a `Content-Length` only when the `Response` has one
+ * (the GET's). An empty list would make the server add `Content-Length: 0` (it cannot tell a
+ * HEAD from an empty GET); a single empty chunk from an iterator sends the head without one.
+ */
+function headBody(headers: HeaderList): ResponseBody {
+  if (headers.some(([name]) => name === 'content-length')) return emptyBody()
+  let sent = false
+  return {
+    [Symbol.asyncIterator]() {
+      return this
+    },
+    next(): Promise<IteratorResult<Uint8Array>> {
+      if (sent) return Promise.resolve({ done: true, value: undefined })
+      sent = true
+      return Promise.resolve({ done: false, value: new Uint8Array(0) })
+    },
+    close(): void {
+      // Nothing to release: the source was cancelled already.
+    },
+  } as ResponseBody & AsyncIterator<Uint8Array>
 }
 
 /**
@@ -121,10 +144,15 @@ function refuse(
  * execution context of `environ['wsgits.fetch_env']` / `['wsgits.fetch_ctx']` (set by
  * {@link toFetch}), else `options.env` and a minimal context with `waitUntil()`.
  *
- * The `Response` goes to `startResponse` with its status (the standard reason phrase when
- * `statusText` is empty) and headers (hop-by-hop dropped, each `Set-Cookie` kept apart), and its
- * body streams chunk by chunk; `close()` cancels it. HEAD and 101/204/205/304 responses get no
- * body, and their source stream is cancelled.
+ * Under {@link toFetch} (a round trip), the handler gets the runtime's own `Request` from
+ * `environ['wsgits.fetch_request']` while the environ still matches it.
+ *
+ * The `Response` may come from any fetch implementation (decided by its shape, not its class).
+ * It goes to `startResponse` with its status (Node's reason phrase when `statusText` is empty)
+ * and headers (hop-by-hop dropped, each `Set-Cookie` kept apart), and its body streams chunk by
+ * chunk, the head going out at once even when the first chunk comes later; `close()` cancels it.
+ * HEAD and 101/204/205/304 responses get no body, and their source stream is cancelled; a HEAD
+ * answer keeps its `Content-Length` or has none.
  *
  * @example
  * ```ts
@@ -136,7 +164,8 @@ function refuse(
  * makeServer('', 8000, fromFetch(hono.fetch)).serveForever()
  * ```
  * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `handler` is not a function; the returned
- *   application rejects with it when the handler resolves to something that is not a `Response`.
+ *   application rejects with it when the handler resolves to something not shaped like a
+ *   `Response`.
  *   Whatever the handler throws is thrown again (the server answers 500).
  */
 export function fromFetch(
@@ -153,9 +182,11 @@ export function fromFetch(
   const blockSize = options.blockSize
 
   return async function fetchApplication(environ, startResponse) {
-    let request: Request
+    // Through a toFetch further out (a round trip), the runtime's own Request when it still fits.
+    let request =
+      FETCH_REQUEST_KEY in environ ? originalRequest(environ, stripScriptName) : undefined
     try {
-      request = environRequest(environ, { stripScriptName, blockSize })
+      request ??= environRequest(environ, { stripScriptName, blockSize })
     } catch (error) {
       if (isWSGIError(error) && error.code === 'ERR_WSGI_BAD_REQUEST') {
         return refuse(environ, startResponse, error)
@@ -172,24 +203,29 @@ export function fromFetch(
     const ctx = environ[FETCH_CTX_KEY] ?? defaultExecutionContext(errors)
 
     const response: unknown = await call(request, env, ctx)
-    if (!isResponse(response)) {
-      throw invalidArgType(`The fetch handler must return a Response (got ${describe(response)})`)
-    }
-    if (response.type === 'error') {
+    // Before the shape check: a network error is a Response, but one with status 0.
+    if ((response as { type?: unknown } | null)?.type === 'error') {
       throw new TypeError('The fetch handler returned a network error (Response.error())')
     }
-
-    const reason = response.statusText || reasonPhrase(response.status)
-    const status: Status = `${response.status} ${reason}`
-    startResponse(status, responseHeaders(response))
-
-    const body = response.body
-    if (body === null) return emptyBody()
-    if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD' || isNullBodyStatus(response.status)) {
-      // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
-      body.cancel().catch(() => undefined)
-      return emptyBody()
+    if (!isResponseLike(response)) {
+      throw invalidArgType(`The fetch handler must return a Response (got ${describe(response)})`)
     }
+
+    // An empty statusText gets Node's phrase, as on the framework's own Node server.
+    const text = response.statusText
+    const reason = typeof text === 'string' && text !== '' ? text : reasonPhrase(response.status)
+    const status = `${String(response.status)} ${reason}` as Status
+    const headers = responseHeaders(response)
+    startResponse(status, headers)
+
+    const body = bodyReader(response)
+    const head = environ.REQUEST_METHOD.toUpperCase() === 'HEAD'
+    if (head || isNullBodyStatus(response.status)) {
+      // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
+      body?.cancel().catch(() => undefined)
+      return head && !isNullBodyStatus(response.status) ? headBody(headers) : emptyBody()
+    }
+    if (body === undefined) return emptyBody()
     return responseBody(body, errors)
   }
 }

@@ -22,5 +22,5 @@ export { fromFetchMiddleware } from './from-fetch-middleware.ts'
 export type { FetchMiddleware, FetchNext } from './types.ts'
 
 // shared
-export { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
+export { FETCH_CTX_KEY, FETCH_ENV_KEY, FETCH_REQUEST_KEY } from './types.ts'
 export type { ExecutionContextLike, FetchRequestHandler } from './types.ts'

@@ -48,3 +48,11 @@ export type FetchMiddleware = (
   env?: unknown,
   ctx?: unknown,
 ) => Response | Promise<Response>
+
+/**
+ * Environ key of the `Request` a fetch runtime handed `toFetch`: what the runtime knows of the
+ * request beyond the environ (`request.cf` on Workers, the object Bun's `server.requestIP()`
+ * takes). A `fromFetch` further in hands this very `Request` to its handler while the environ
+ * still matches it.
+ */
+export const FETCH_REQUEST_KEY = 'wsgits.fetch_request' as const

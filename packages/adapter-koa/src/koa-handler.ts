@@ -64,6 +64,16 @@ function isSingleValue(lower: string): boolean {
 }
 
 /**
+ * Send the head of `res` as soon as Koa starts piping a body into it, unless `stream` has bytes
+ * to send by then (they take the head along).
+ */
+function flushOnPipe(res: Context['res'], stream: BodyStream): void {
+  res.once('pipe', () => {
+    if (!res.headersSent && stream.readableLength === 0) res.flushHeaders()
+  })
+}
+
+/**
  * Runs a gateway application for one Koa request. Use it through `toKoa`; subclass it to change
  * a hook (for example `logException`), as with core's `NodeHandler`.
  *
@@ -84,6 +94,7 @@ export class KoaHandler extends NodeHandler {
   // The whole body, when the app returned it as one chunk: handed to Koa as a Buffer.
   #whole: Buffer | undefined = undefined
   #settled = false
+  #finishing = false
   #resolve: (outcome: HeadOutcome) => void = () => undefined
   #reject: (error: unknown) => void = () => undefined
 
@@ -176,7 +187,15 @@ export class KoaHandler extends NodeHandler {
 
   /** After the last chunk: the head if still unsent, then the end of the body stream. */
   override async finishContent(): Promise<void> {
-    if (!this.headersSent) await BaseHandler.prototype.finishContent.call(this)
+    if (!this.headersSent) {
+      // An empty body: the head goes out with its end, no flush of its own.
+      this.#finishing = true
+      try {
+        await BaseHandler.prototype.finishContent.call(this)
+      } finally {
+        this.#finishing = false
+      }
+    }
     this.#stream?.finish()
   }
 
@@ -263,6 +282,11 @@ export class KoaHandler extends NodeHandler {
       const stream = (this.#stream = new BodyStream(this.#koaOptions.highWaterMark))
       ctx.body = stream
       if (!hadType) ctx.remove('Content-Type')
+      // An app that sends its head with an empty chunk (server-sent events, long polling) wants
+      // it on the wire now, as wsgiref sends it; Koa would only write it with the first body
+      // bytes. The flush waits for Koa to pipe the body, when the headers are final (middleware
+      // upstream may still change them until then).
+      if (this.bytesSent === 0 && !this.#finishing) flushOnPipe(res, stream)
       stream.once('close', () => {
         // Koa 2 pipes without ending `res` on a source error, and Koa 3 may not have piped yet:
         // either way a cut body must not look complete (or hang), so the connection goes.

@@ -5,7 +5,7 @@ import Router from '@koa/router'
 import bodyParser from 'koa-bodyparser'
 import compress from 'koa-compress'
 import mount from 'koa-mount'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 
 import type { WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
@@ -269,6 +269,52 @@ describe.each(KOAS)('toKoa(app) on %s', (_name, Koa) => {
       rest += new TextDecoder().decode(value)
     }
     expect(rest).toBe('data: second\n\n')
+  })
+
+  it('sends the head at once when the app flushes it with an empty chunk (SSE)', async () => {
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    onTestFinished(() => {
+      release()
+    })
+    const app: WSGIApplication = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/event-stream']])
+      return (async function* () {
+        // wsgiref sends the head on this empty write; nothing else comes until the client has it
+        // (without the flush, fetch waits for a body byte that never comes).
+        yield new Uint8Array(0)
+        await gate
+        yield bytes('data: late\n\n')
+      })()
+    }
+    const koa = new Koa().use(toKoa(app))
+    const res = await fetch(await serveKoa(koa))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    release()
+    expect(await res.text()).toBe('data: late\n\n')
+  })
+
+  it('flushes the head only when Koa pipes the body, after upstream middleware ran', async () => {
+    const app: WSGIApplication = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return (async function* () {
+        yield new Uint8Array(0)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        yield bytes('body')
+      })()
+    }
+    const koa = new Koa()
+      .use(async (ctx, next) => {
+        await next()
+        ctx.set('X-Upstream', 'after')
+      })
+      .use(toKoa(app))
+    const res = await fetch(await serveKoa(koa))
+    expect(res.headers.get('x-upstream')).toBe('after')
+    expect(await res.text()).toBe('body')
   })
 
   it('holds the app back while the client does not read (backpressure)', async () => {
