@@ -3,12 +3,10 @@
  * socket) as the fetch framework would on its own server: a `Response` of any fetch
  * implementation, Node's reason phrases, the head sent at once, HEAD lengths kept as given.
  */
-import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import { Readable } from 'node:stream'
 import { runInNewContext } from 'node:vm'
 
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { Headers as UndiciHeaders, Response as UndiciResponse } from 'undici'
@@ -20,7 +18,7 @@ import type { WSGIApplication } from '@wsgi/core/types'
 import { fromFetch } from '../src/from-fetch.ts'
 import type { FetchRequestHandler } from '../src/types.ts'
 
-import { MemoryErrors, readerOf, textOf } from './helpers.ts'
+import { MemoryErrors, readerOf, textOf, serveOnNodeServer } from './helpers.ts'
 
 const enc = new TextEncoder()
 
@@ -37,21 +35,7 @@ async function listen(app: WSGIApplication, errors = new MemoryErrors()): Promis
 
 /** Serve a fetch handler with @hono/node-server, as the framework runs on its own. */
 async function listenNative(fetch: (request: Request) => Response | Promise<Response>) {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => {
-      resolve(s)
-    })
-  })
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  )
-  return (server.address() as AddressInfo).port
+  return serveOnNodeServer(fetch)
 }
 
 /** One request on a raw socket (`Connection: close`); the whole answer as text. */

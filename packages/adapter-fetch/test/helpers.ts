@@ -1,9 +1,15 @@
 /**
  * Test helpers: an in-memory environ and a tiny gateway server loop (wsgiref's `run_amock` idea),
- * without depending on the core server, which is written elsewhere.
+ * without depending on the core server, which is written elsewhere; and a fetch handler served by
+ * `@hono/node-server`, the native baseline the fetch tests compare with.
  *
  * @module
  */
+import type { AddressInfo } from 'node:net'
+
+import { serve } from '@hono/node-server'
+import { onTestFinished } from 'vitest'
+
 import type {
   ErrorStream,
   HeaderList,
@@ -158,4 +164,28 @@ export function readerOf(
 export function textOf(chunk: unknown): string {
   if (!(chunk instanceof Uint8Array)) throw new TypeError(`not a chunk of bytes: ${String(chunk)}`)
   return new TextDecoder().decode(chunk)
+}
+
+/**
+ * Serve `fetch` with `@hono/node-server` on 127.0.0.1 at a free port, as a fetch framework runs
+ * on its own; the server closes when the test ends. Returns the port.
+ */
+export async function serveOnNodeServer(
+  fetch: (request: Request) => Response | Promise<Response>,
+): Promise<number> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => {
+      resolve(s)
+    })
+  })
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve()
+        })
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }),
+  )
+  return (server.address() as AddressInfo).port
 }

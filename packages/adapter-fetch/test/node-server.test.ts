@@ -2,38 +2,22 @@
  * End to end over a real socket: a gateway app mounted in Hono, served by @hono/node-server,
  * requested with the global fetch.
  */
-import type { AddressInfo } from 'node:net'
 
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { mount } from 'hono/mount'
-import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { toFetch } from '../src/to-fetch.ts'
 
-import { MemoryErrors, readerOf, textOf } from './helpers.ts'
+import { MemoryErrors, readerOf, textOf, serveOnNodeServer } from './helpers.ts'
 
 const enc = new TextEncoder()
 
 /** Serve `app` on 127.0.0.1 at a free port; closed when the test ends. */
 async function listen(app: Hono): Promise<string> {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
-      resolve(s)
-    })
-  })
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  )
-  const { port } = server.address() as AddressInfo
+  const port = await serveOnNodeServer(app.fetch)
   return `http://127.0.0.1:${port}`
 }
 

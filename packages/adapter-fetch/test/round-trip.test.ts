@@ -4,12 +4,10 @@
  * runtime hangs on it (Workers' `request.cf`, the object Bun's `server.requestIP()` knows)
  * survives; once the environ changed, it gets a new `Request` that says what the environ says.
  */
-import type { AddressInfo } from 'node:net'
 
-import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import type { WSGIApplication } from '@wsgi/core/types'
 
@@ -17,7 +15,7 @@ import { FETCH_REQUEST_KEY } from '../src/index.ts'
 import { fromFetch } from '../src/from-fetch.ts'
 import { toFetch } from '../src/to-fetch.ts'
 
-import { MemoryErrors } from './helpers.ts'
+import { MemoryErrors, serveOnNodeServer } from './helpers.ts'
 
 /** A handler that records each Request it was given. */
 function recorder(): { seen: Request[]; handler: (request: Request) => Promise<Response> } {
@@ -136,21 +134,7 @@ describe('toFetch(fromFetch(hono.fetch)) on @hono/node-server', () => {
         await next()
       })
       .get('/who', (c) => bridge(c.req.raw, c.env))
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: outer.fetch, port: 0, hostname: '127.0.0.1' }, () => {
-        resolve(s)
-      })
-    })
-    onTestFinished(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => {
-            resolve()
-          })
-          if ('closeAllConnections' in server) server.closeAllConnections()
-        }),
-    )
-    const { port } = server.address() as AddressInfo
+    const port = await serveOnNodeServer(outer.fetch)
     const response = await fetch(`http://127.0.0.1:${String(port)}/who`)
     expect(await response.json()).toEqual({ tag: 'from the host', address: '127.0.0.1' })
   })

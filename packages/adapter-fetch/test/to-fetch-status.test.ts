@@ -3,16 +3,14 @@
  * code from 100) answers a clear 500 under a fetch runtime, with the reason and a stable code in
  * `wsgi.errors`, over a real socket (@hono/node-server).
  */
-import type { AddressInfo } from 'node:net'
 
-import { serve } from '@hono/node-server'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import type { Status, WSGIApplication } from '@wsgi/core/types'
 
 import { FetchHandler } from '../src/fetch-handler.ts'
 
-import { MemoryErrors } from './helpers.ts'
+import { MemoryErrors, serveOnNodeServer } from './helpers.ts'
 
 /** Serve `app` through a FetchHandler that lets any status reach the Response (strictResponse off). */
 async function listen(app: WSGIApplication, errors: MemoryErrors): Promise<string> {
@@ -27,21 +25,8 @@ async function listen(app: WSGIApplication, errors: MemoryErrors): Promise<strin
     handler.strictResponse = false
     return handler.respond(app)
   }
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => {
-      resolve(s)
-    })
-  })
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  )
-  return `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`
+  const port = await serveOnNodeServer(fetch)
+  return `http://127.0.0.1:${String(port)}/`
 }
 
 describe('FetchHandler: a status a Response cannot hold', () => {
