@@ -180,10 +180,10 @@ describe('addRequestEnviron(env, req, options?)', () => {
     ).toBe('configured')
   })
 
-  it('writes IPv4 clients of a dual-stack socket as IPv4', () => {
+  it('keeps the IPv4-mapped address of a dual-stack socket in REMOTE_ADDR, as gunicorn', () => {
     const socket = { remoteAddress: '::ffff:10.0.0.7', remotePort: 1, localAddress: '::1' }
     const env = environOf({ socket })
-    expect(env['REMOTE_ADDR']).toBe('10.0.0.7')
+    expect(env['REMOTE_ADDR']).toBe('::ffff:10.0.0.7')
     expect(env['SERVER_NAME']).toBe('::1')
   })
 

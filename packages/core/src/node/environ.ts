@@ -4,8 +4,9 @@
  * `wsgits.*` extension keys (client-abort signal, trailers, the native request and response).
  *
  * Deliberate differences from wsgiref (each marked below): no `CONTENT_TYPE` key when the
- * request has none; request header names holding `_` are dropped; absolute-form targets are
- * reduced to their path; `REMOTE_PORT` is added; no process environment is copied in.
+ * request has none; `REMOTE_ADDR` is the socket's own form (IPv4-mapped on a dual-stack
+ * listener); request header names holding `_` are dropped; absolute-form targets are reduced to
+ * their path; `REMOTE_PORT` is added; no process environment is copied in.
  *
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.simple_server.WSGIRequestHandler.get_environ wsgiref WSGIRequestHandler.get_environ}
  * @see {@link https://peps.python.org/pep-3333/#environ-variables PEP 3333, environ variables}
@@ -161,8 +162,8 @@ function hostName(host: string): string {
   return colon < 0 ? host : host.slice(0, colon)
 }
 
-// Divergence from wsgiref: an IPv4 client of a dual-stack socket is written as IPv4
-// (`::ffff:127.0.0.1` -> `127.0.0.1`), as wsgiref's IPv4-only socket reports it.
+// For SERVER_NAME only: a local address of a dual-stack socket is a name for URLs, so an IPv4 one
+// is written as IPv4 (`::ffff:127.0.0.1` -> `127.0.0.1`). REMOTE_ADDR keeps the socket's form.
 function plainAddress(address: string | undefined): string {
   if (address === undefined) return ''
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
@@ -228,7 +229,10 @@ export function fillRequestEnviron(
   env['SCRIPT_NAME'] = scriptName
   env['PATH_INFO'] = pathInfo
   env['QUERY_STRING'] = question < 0 ? '' : url.slice(question + 1)
-  env['REMOTE_ADDR'] = plainAddress(socket?.remoteAddress)
+  // As the socket gave it (`::ffff:127.0.0.1` on a dual-stack listener), as gunicorn does: a
+  // framework behind fromNodeListener then sees the address (and family) its own server shows,
+  // so `trust proxy` lists and `req.ip` behave as native.
+  env['REMOTE_ADDR'] = socket?.remoteAddress ?? ''
   // Divergence from wsgiref: REMOTE_PORT is added (not in wsgiref nor PEP 3333, but in CGI
   // practice: Apache, nginx, uWSGI).
   env['REMOTE_PORT'] = socket?.remotePort === undefined ? '' : String(socket.remotePort)
