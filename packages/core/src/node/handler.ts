@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
@@ -354,18 +355,25 @@ export class NodeHandler extends BaseHandler {
     // Node's socket flushes by itself (writes of one tick are corked into one packet).
   }
 
+  // The 'drain' listener is added with res.on() and removes itself from the emitter that called
+  // it (`this`), not with res.once(): middleware may have replaced res.on (compression() hands
+  // 'drain' listeners to its gzip stream, whose backpressure res.write() then reports), and
+  // once()'s wrapper would remove itself from `res` only, leaving one dead listener per wait.
   #drained(): Promise<void> {
     const res = this.response
     return new Promise<void>((resolve, reject) => {
-      const onDrain = (): void => {
-        res.off('close', onClose)
+      function onDrain(this: EventEmitter): void {
+        this.removeListener('drain', onDrain)
+        res.removeListener('close', onClose)
         resolve()
       }
       const onClose = (): void => {
-        res.off('drain', onDrain)
+        // Removes it where res.on() put it when that is `res`; elsewhere, at most this one
+        // listener stays, on a stream that goes with the response.
+        res.removeListener('drain', onDrain)
         reject(streamDestroyed())
       }
-      res.once('drain', onDrain)
+      res.on('drain', onDrain)
       res.once('close', onClose)
     })
   }
