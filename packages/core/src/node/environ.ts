@@ -180,7 +180,10 @@ function plainAddress(address: string | undefined): string {
  * wsgiref: a `Request-Method` header never overwrites `REQUEST_METHOD`.
  *
  * Repeated headers are joined with `,` (no space) in arrival order, values are stripped, and
- * names holding `_` are dropped.
+ * names holding `_` are dropped. HTTP/2 pseudo-headers (`http2` compat API) are not headers:
+ * `:method`/`:path` are `REQUEST_METHOD`/`PATH_INFO`/`QUERY_STRING` already, `:authority` is
+ * `HTTP_HOST` (and `SERVER_NAME`) when no `Host` header came, and `:scheme` `https` sets `HTTPS`
+ * (so `wsgi.url_scheme`); `SERVER_PROTOCOL` is `HTTP/2.0`.
  *
  * @example
  * ```ts
@@ -250,6 +253,7 @@ export function fillRequestEnviron(
   }
 
   let host: string | undefined
+  let authority: string | undefined
   // A header whose key may already be in the environ must be looked up (wsgiref skips it); for
   // the rest, only repeats are joined, found among the keys seen so far (no environ lookups).
   const seen: HeaderKey[] = []
@@ -258,6 +262,13 @@ export function fillRequestEnviron(
     const name = raw[i]
     const rawValue = raw[i + 1]
     if (name === undefined || rawValue === undefined) break
+    if (name.charCodeAt(0) === 0x3a /* : */) {
+      // An HTTP/2 pseudo-header (the compat API lists them in rawHeaders): not a header.
+      // :method and :path are req.method and req.url already; :authority stands for Host.
+      if (name === ':authority') authority ??= rawValue
+      else if (name === ':scheme' && rawValue === 'https') env['HTTPS'] ??= 'on'
+      continue
+    }
     const key = headerKey(name)
     if (key === null) continue
     const value = pyStrip(rawValue)
@@ -289,6 +300,11 @@ export function fillRequestEnviron(
     }
   }
 
+  // HTTP/2 (RFC 9113 §8.3.1): :authority replaces Host, which a client may still send instead.
+  if (host === undefined && authority !== undefined && env['HTTP_HOST'] === undefined) {
+    host = authority
+    env['HTTP_HOST'] = authority
+  }
   if (nameFromHost) {
     env['SERVER_NAME'] =
       host !== undefined && host !== '' ? hostName(host) : plainAddress(socket?.localAddress)

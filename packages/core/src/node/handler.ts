@@ -88,6 +88,19 @@ const DEFAULT_DRAIN_LIMIT = 65536
 const ABORT_GRACE_MS = 2000
 let defaultErrors: ErrorStream | undefined
 
+// RFC 9113 §8.2.2: header fields an HTTP/2 message must not carry (lower-case names).
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+])
+
+function isConnectionSpecific(lowerName: string): boolean {
+  return CONNECTION_SPECIFIC.has(lowerName)
+}
+
 /**
  * Runs a gateway application for one Node request: the `ServerHandler` of wsgiref, with
  * `res.writeHead()`/`res.write()` as its transport.
@@ -387,6 +400,10 @@ export class NodeHandler extends BaseHandler {
     const reason = status.slice(4)
     const headers = this.headers
     const software = this.serverSoftware
+    if (this.request.httpVersionMajor >= 2) {
+      this.#writeHead2(code, headers, software)
+      return
+    }
     if (hasPresetHeaders(res)) {
       // Someone (Express middleware, say) already used setHeader(): writeHead() would then keep
       // only the last of each name, so several Set-Cookie go through setHeader() as an array.
@@ -418,6 +435,25 @@ export class NodeHandler extends BaseHandler {
     }
     if (hasServer && software !== undefined) flat.splice(0, 2)
     res.writeHead(code, reason, flat)
+  }
+
+  // HTTP/2 (the http2 compat API): no reason phrase (Node warns about one), and none of the
+  // connection-specific headers RFC 9113 §8.2.2 forbids (Node throws on them); they can only
+  // come from someone's res.setHeader(), as startResponse refuses hop-by-hop headers.
+  #writeHead2(code: number, headers: Headers | undefined, software: string | undefined): void {
+    const res = this.response
+    for (const name of res.getHeaderNames()) if (isConnectionSpecific(name)) res.removeHeader(name)
+    const flat: string[] = []
+    let hasServer = res.hasHeader('server')
+    if (headers !== undefined) {
+      for (const [name, value] of headers) {
+        if (isConnectionSpecific(name.toLowerCase())) continue
+        flat.push(name, value)
+        if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true
+      }
+    }
+    if (software !== undefined && !hasServer) flat.unshift('Server', software)
+    res.writeHead(code, flat)
   }
 
   // Synchronous as far as it can be: headers and body leave in one res.end() call, and only
