@@ -6,6 +6,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 
 import { Headers } from '../headers.ts'
 import type { HeaderList } from '../types.ts'
@@ -152,4 +153,44 @@ export function announcesBody(env: Readonly<Record<string, unknown>>): boolean {
   if (env['HTTP_TRANSFER_ENCODING'] !== undefined) return true
   const length = env['CONTENT_LENGTH']
   return typeof length === 'string' && length !== '' && length !== '0'
+}
+
+// Sockets already closing the lingering way (a second call changes nothing).
+const lingering = new WeakSet<Socket>()
+
+/**
+ * Close a connection whose client may still be sending a request body, without losing the
+ * response already written: end our side (FIN after the response), keep reading and dropping
+ * what arrives (`discard` reads what `wsgi.input` holds on to; else the request is resumed), and
+ * destroy the socket once the client is done (its body ended, or its FIN came) or after `ms`.
+ *
+ * Destroying at once would close a socket with unread bytes, which the kernel answers with a
+ * reset, and a client that gets the reset before it read the answer loses the answer (the
+ * "lingering close" of RFC 9112 §9.6, as Apache and nginx do it).
+ */
+export function lingerClose(
+  req: IncomingMessage,
+  socket: Socket,
+  ms: number,
+  discard: () => void,
+): void {
+  if (socket.destroyed || lingering.has(socket)) return
+  lingering.add(socket)
+  const timer = setTimeout(() => {
+    socket.destroy()
+  }, ms)
+  timer.unref()
+  const done = (): void => {
+    // Nothing more arrives: the socket closes with nothing unread, once our side is flushed.
+    if (socket.writableFinished) socket.destroy()
+    else socket.once('finish', () => socket.destroy())
+  }
+  socket.once('close', () => {
+    clearTimeout(timer)
+  })
+  socket.once('end', done)
+  req.once('end', done)
+  if (!socket.writableEnded) socket.end()
+  req.resume()
+  discard()
 }

@@ -23,6 +23,7 @@ import type {
 import { TextErrorStream } from '../_internal/error-stream.ts'
 import { InputReader } from '../_internal/input.ts'
 import { addExtensionEnviron, expectsContinue, fillRequestEnviron } from './environ.ts'
+import { parseDecimal } from './synthetic-socket.ts'
 import {
   ListHeaders,
   RequestBody,
@@ -31,6 +32,7 @@ import {
   hasPresetHeaders,
   isContentLength,
   isNullBodyStatus,
+  lingerClose,
   newEnviron,
   statusCodeOf,
   streamDestroyed,
@@ -61,10 +63,18 @@ export interface NodeHandlerOptions {
   readonly inputLimit?: number | undefined
   /**
    * After the response, request body bytes the app left unread are read and dropped, up to this
-   * many, so the connection can serve the next request; beyond it the connection is closed.
-   * Default 65536.
+   * many, so the connection can serve the next request; beyond it the connection is closed
+   * (gently: see `drainTimeout`). A response sent whole while more than this is still announced
+   * (`Content-Length`) says `Connection: close`. Default 1 MiB (1048576).
    */
   readonly drainLimit?: number | undefined
+  /**
+   * Most milliseconds the unread request body is drained (or, once the connection is closing,
+   * still read and dropped so that the client gets the answer rather than a reset) after the
+   * response; then the connection is closed. A client that stops sending mid-body holds the
+   * connection no longer than this. Default 5000.
+   */
+  readonly drainTimeout?: number | undefined
   /**
    * Called instead of logging and answering 500 when the app fails before its response started;
    * it then owns the response. The Express adapter passes `next` here to reach Express's error
@@ -83,7 +93,8 @@ export type NodeHandlerClass = new (
   next?: NextFunction,
 ) => NodeHandler
 
-const DEFAULT_DRAIN_LIMIT = 65536
+const DEFAULT_DRAIN_LIMIT = 1024 * 1024
+const DEFAULT_DRAIN_TIMEOUT = 5000
 // How long a cut connection may take to hand over the bytes written before the error.
 const ABORT_GRACE_MS = 2000
 let defaultErrors: ErrorStream | undefined
@@ -114,8 +125,11 @@ function isConnectionSpecific(lowerName: string): boolean {
  * - An error after the response started destroys the connection: never a second response.
  * - `Expect: 100-continue`: `100 Continue` is sent when the app first reads `wsgi.input`, so an
  *   app can refuse an upload before it is sent (wire the server with {@link attachListener}).
- * - After the response, an unread request body is drained up to `drainLimit` bytes, or the
- *   connection is closed.
+ * - After the response, an unread request body is drained up to `drainLimit` bytes within
+ *   `drainTimeout` ms, or the connection is closed: our side first, still reading and dropping
+ *   what arrives (until the client is done, or the deadline), so the client reads the answer
+ *   rather than a reset. A response sent whole while more than `drainLimit` body bytes are still
+ *   announced says `Connection: close`.
  *
  * Divergence from wsgiref: the status line is always `HTTP/1.1` (Node's server answers every
  * client with its own version, as RFC 9110 §2.5 allows); `httpVersion` reports the request's.
@@ -140,6 +154,8 @@ export class NodeHandler extends BaseHandler {
   #body: RequestBody | undefined = undefined
   #input: InputReader | undefined = undefined
   #finishing = false
+  // The response says Connection: close because of an unread body (see #closesForBody).
+  #closing = false
   // The environ may hold keys besides the CGI ones (from osEnviron): see setupEnviron().
   #customBase = true
 
@@ -420,6 +436,7 @@ export class NodeHandler extends BaseHandler {
       for (const [name, values] of grouped.values()) {
         res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values)
       }
+      if (this.#closesForBody()) res.setHeader('Connection', 'close')
       res.writeHead(code, reason)
       return
     }
@@ -434,6 +451,7 @@ export class NodeHandler extends BaseHandler {
       if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true
     }
     if (hasServer && software !== undefined) flat.splice(0, 2)
+    if (this.#closesForBody()) flat.push('Connection', 'close')
     res.writeHead(code, reason, flat)
   }
 
@@ -508,6 +526,42 @@ export class NodeHandler extends BaseHandler {
     if (!res.headersSent && res._sent100 !== true && !res.destroyed) res.writeContinue()
   }
 
+  /**
+   * True (and the connection set to close the lingering way) when the response goes out whole
+   * while the request still announces more unread body bytes than `drainLimit`: draining them
+   * would not pay, so the client is told at once that the connection ends with this answer.
+   * A chunked body's size is unknown: it is drained, and the connection closed without notice
+   * if it turns out larger.
+   */
+  #closesForBody(): boolean {
+    const req = this.request
+    const env = this.environ
+    if (!this.#finishing || req.complete || env === undefined) return false
+    const length = parseDecimal(env.CONTENT_LENGTH)
+    if (length <= (this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)) return false
+    const res = this.response as ServerResponse & { _sent100?: boolean }
+    // A client still waiting for 100 Continue sends nothing more; Node closes the connection.
+    if (expectsContinue(env) && res._sent100 !== true) return false
+    const socket = req.socket as IncomingMessage['socket'] | null
+    if (!(socket instanceof Socket)) return false
+    this.#closing = true
+    // Node ends a `Connection: close` response with socket.destroySoon(): a close with upload
+    // bytes still arriving, which the kernel answers with a reset. Close it gently instead.
+    socket.destroySoon = () => {
+      this.#lingerClose(socket)
+    }
+    return true
+  }
+
+  #lingerClose(socket: Socket): void {
+    lingerClose(this.request, socket, this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT, () => {
+      if (this.#input === undefined) return
+      this.#input.discard().catch(() => {
+        // The client went away: the socket is closing anyway.
+      })
+    })
+  }
+
   /** Make the connection reusable: drop an unread request body, up to `drainLimit` bytes. */
   #afterResponse(): void {
     const req = this.request
@@ -526,6 +580,8 @@ export class NodeHandler extends BaseHandler {
     } else if (req.readableEnded) {
       return
     }
+    // Node calls socket.destroySoon() after the response, which closes the connection gently.
+    if (this.#closing) return
     void this.#drain()
   }
 
@@ -534,15 +590,40 @@ export class NodeHandler extends BaseHandler {
     if (this.#input === undefined) this.getStdin()
     const input = this.#input
     if (input === undefined) return
+    const socket = req.socket as IncomingMessage['socket'] | null
+    // A client that stops sending mid-body would otherwise hold the connection until Node's
+    // requestTimeout (300 s): after the deadline the connection is closed, gently, since a
+    // stalled client has nothing in flight.
+    const deadline = { passed: false }
+    const timer = setTimeout(() => {
+      deadline.passed = true
+      this.#closeAfterResponse(socket, true)
+    }, this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT)
+    timer.unref()
     try {
       await input.discard(this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)
     } catch {
       // The client went away or the body was broken: the connection is closed below.
     }
-    if (req.readableEnded) return
+    clearTimeout(timer)
+    if (deadline.passed || req.readableEnded) return
+    this.#closeAfterResponse(socket, false)
+  }
+
+  /**
+   * Close the connection once the response is written: a TCP socket the lingering way (see
+   * {@link lingerClose}), or at once after a deadline; any other (an HTTP/2 stream's, a
+   * bridge's synthetic one) is destroyed.
+   */
+  #closeAfterResponse(socket: IncomingMessage['socket'] | null, late: boolean): void {
+    if (socket === null || socket.destroyed) return
     const res = this.response
-    const socket = req.socket as IncomingMessage['socket'] | null
-    if (res.writableFinished || res.destroyed) socket?.destroy()
-    else res.once('finish', () => socket?.destroy())
+    const close = (): void => {
+      if (!(socket instanceof Socket)) (socket as { destroy(): void }).destroy()
+      else if (late) Socket.prototype.destroySoon.call(socket)
+      else this.#lingerClose(socket)
+    }
+    if (res.writableFinished || res.destroyed) close()
+    else res.once('finish', close)
   }
 }

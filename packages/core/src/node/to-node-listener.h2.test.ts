@@ -162,4 +162,29 @@ describe.each([
     expect(answer.headers[':status']).toBe(200)
     expect(answer.headers['x-pre']).toBe('1')
   })
+
+  it('answers a large upload it does not read, and the session serves the next stream', async () => {
+    const early: WSGIApplication = (_environ, startResponse) => {
+      startResponse('413 Content Too Large', [['Content-Type', 'text/plain']])
+      return [Buffer.from('too large')]
+    }
+    const session = await h2Session(secure, toNodeListener(early) as never)
+    const answer = await new Promise<{ status: unknown; body: string }>((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/upload' })
+      let status: unknown
+      let body = ''
+      stream.setEncoding('utf8')
+      stream.on('response', (headers) => (status = headers[':status']))
+      stream.on('data', (chunk: string) => (body += chunk))
+      stream.on('close', () => {
+        resolve({ status, body })
+      })
+      stream.on('error', reject)
+      // Never ends: 4 MiB, then the client waits.
+      stream.write(Buffer.alloc(4 * 1024 * 1024))
+    })
+    expect(answer).toEqual({ status: 413, body: 'too large' })
+    const next = await h2Request(session, { ':method': 'POST', ':path': '/again' }, 'x')
+    expect(next.headers[':status']).toBe(413)
+  })
 })
