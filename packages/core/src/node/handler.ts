@@ -31,11 +31,13 @@ import {
   dropUnset,
   hasPresetHeaders,
   isContentLength,
+  drainOrClose,
   isNullBodyStatus,
   lingerClose,
   newEnviron,
   statusCodeOf,
   streamDestroyed,
+  writeHead2,
 } from './handler-support.ts'
 
 /** What Express and Connect pass as the third argument of a middleware. */
@@ -98,19 +100,6 @@ const DEFAULT_DRAIN_TIMEOUT = 5000
 // How long a cut connection may take to hand over the bytes written before the error.
 const ABORT_GRACE_MS = 2000
 let defaultErrors: ErrorStream | undefined
-
-// RFC 9113 §8.2.2: header fields an HTTP/2 message must not carry (lower-case names).
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-])
-
-function isConnectionSpecific(lowerName: string): boolean {
-  return CONNECTION_SPECIFIC.has(lowerName)
-}
 
 /**
  * Runs a gateway application for one Node request: the `ServerHandler` of wsgiref, with
@@ -417,7 +406,7 @@ export class NodeHandler extends BaseHandler {
     const headers = this.headers
     const software = this.serverSoftware
     if (this.request.httpVersionMajor >= 2) {
-      this.#writeHead2(code, headers, software)
+      writeHead2(res, code, headers, software)
       return
     }
     if (hasPresetHeaders(res)) {
@@ -453,25 +442,6 @@ export class NodeHandler extends BaseHandler {
     if (hasServer && software !== undefined) flat.splice(0, 2)
     if (this.#closesForBody()) flat.push('Connection', 'close')
     res.writeHead(code, reason, flat)
-  }
-
-  // HTTP/2 (the http2 compat API): no reason phrase (Node warns about one), and none of the
-  // connection-specific headers RFC 9113 §8.2.2 forbids (Node throws on them); they can only
-  // come from someone's res.setHeader(), as startResponse refuses hop-by-hop headers.
-  #writeHead2(code: number, headers: Headers | undefined, software: string | undefined): void {
-    const res = this.response
-    for (const name of res.getHeaderNames()) if (isConnectionSpecific(name)) res.removeHeader(name)
-    const flat: string[] = []
-    let hasServer = res.hasHeader('server')
-    if (headers !== undefined) {
-      for (const [name, value] of headers) {
-        if (isConnectionSpecific(name.toLowerCase())) continue
-        flat.push(name, value)
-        if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true
-      }
-    }
-    if (software !== undefined && !hasServer) flat.unshift('Server', software)
-    res.writeHead(code, flat)
   }
 
   // Synchronous as far as it can be: headers and body leave in one res.end() call, and only
@@ -586,44 +556,15 @@ export class NodeHandler extends BaseHandler {
   }
 
   async #drain(): Promise<void> {
-    const req = this.request
     if (this.#input === undefined) this.getStdin()
     const input = this.#input
     if (input === undefined) return
-    const socket = req.socket as IncomingMessage['socket'] | null
-    // A client that stops sending mid-body would otherwise hold the connection until Node's
-    // requestTimeout (300 s): after the deadline the connection is closed, gently, since a
-    // stalled client has nothing in flight.
-    const deadline = { passed: false }
-    const timer = setTimeout(() => {
-      deadline.passed = true
-      this.#closeAfterResponse(socket, true)
-    }, this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT)
-    timer.unref()
-    try {
-      await input.discard(this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)
-    } catch {
-      // The client went away or the body was broken: the connection is closed below.
-    }
-    clearTimeout(timer)
-    if (deadline.passed || req.readableEnded) return
-    this.#closeAfterResponse(socket, false)
-  }
-
-  /**
-   * Close the connection once the response is written: a TCP socket the lingering way (see
-   * {@link lingerClose}), or at once after a deadline; any other (an HTTP/2 stream's, a
-   * bridge's synthetic one) is destroyed.
-   */
-  #closeAfterResponse(socket: IncomingMessage['socket'] | null, late: boolean): void {
-    if (socket === null || socket.destroyed) return
-    const res = this.response
-    const close = (): void => {
-      if (!(socket instanceof Socket)) (socket as { destroy(): void }).destroy()
-      else if (late) Socket.prototype.destroySoon.call(socket)
-      else this.#lingerClose(socket)
-    }
-    if (res.writableFinished || res.destroyed) close()
-    else res.once('finish', close)
+    await drainOrClose(this.request, this.response, input, {
+      limit: this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT,
+      timeout: this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+      linger: (socket) => {
+        this.#lingerClose(socket)
+      },
+    })
   }
 }
