@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { RawClient } from '@wsgi/conformance'
 
+import { makeServer } from '../simple-server.ts'
 import type { WSGIApplication } from '../types.ts'
+import { StringErrorStream } from '../_internal/error-stream.ts'
 import { attachListener, toNodeListener } from './to-node-listener.ts'
 import type { ToNodeListenerOptions } from './to-node-listener.ts'
 
@@ -115,6 +117,33 @@ describe('an unread request body', () => {
     await client.untilClosed(15_000)
     clearInterval(trickle)
     expect(serverEnded).toBe(true)
+  })
+})
+
+describe("the simple server's inputLimit", () => {
+  it('answers 413 to a large upload that goes on, and the client reads it', async () => {
+    // The app reads its body: the limit stops it, and the 413 goes out mid-upload.
+    const reader: WSGIApplication = async (environ, startResponse) => {
+      const input = environ['wsgi.input']
+      while ((await input.read(65536)).length > 0);
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [Buffer.from('read it all\n')]
+    }
+    const server = await makeServer('127.0.0.1', 0, reader, { inputLimit: 100_000 })
+    server.stderr = new StringErrorStream()
+    onTestFinished(async () => {
+      server.httpServer.closeAllConnections()
+      await server.shutdown()
+    })
+    const client = await RawClient.open(server.serverPort)
+    const total = 32 * 1024 * 1024
+    client.write(`PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
+    const { errors } = upload(client, total)
+    const response = await client.response()
+    expect(response.status).toBe(413)
+    expect(response.headers.get('connection')).toEqual(['close'])
+    await client.untilClosed(20_000)
+    expect(errors).toEqual([])
   })
 })
 
