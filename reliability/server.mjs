@@ -17,6 +17,7 @@ import {
   faultFetchHandler,
   faultListener,
   faultProblems,
+  faultsSettle,
 } from './lib/faults.mjs'
 import { snapshot } from './lib/resources.mjs'
 import { soakApp, soakFetch, soakListener } from './lib/soak-apps.mjs'
@@ -60,6 +61,9 @@ process.on('message', async (/** @type {any} */ message) => {
     const snap = await snapshot(watch)
     process.send?.({ type: 'sample', snapshot: snap, rejections, warnings })
   } else if (message.type === 'faults') {
+    const settleStart = Date.now()
+    await faultsSettle(records, message.ids)
+    const settleMs = Date.now() - settleStart
     const { problems, seen } = faultProblems(records, message.ids, { native: stack.far !== 'app' })
     for (const id of message.ids) records.delete(id)
     process.send?.({
@@ -67,6 +71,7 @@ process.on('message', async (/** @type {any} */ message) => {
       problems: problems.slice(0, 20),
       problemCount: problems.length,
       seen,
+      settleMs,
     })
   } else if (message.type === 'log') {
     const lines = log

@@ -30,6 +30,11 @@ export function runFaults(
   port: number,
   options: { count: number; concurrency?: number; idPrefix?: string; prefix?: string },
 ): Promise<string[]>
+export function faultsSettle(
+  records: FaultRecords,
+  ids: readonly string[],
+  timeoutMs?: number,
+): Promise<void>
 export function faultProblems(
   records: FaultRecords,
   ids: readonly string[],

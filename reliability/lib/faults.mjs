@@ -304,7 +304,43 @@ export async function runFaults(port, options) {
 }
 
 /**
- * What went wrong in the records of `ids`.
+ * True when the server has seen the end of every request of `ids` it saw at all: its abort
+ * signal fired, and the body the app returned (if any) was closed.
+ *
+ * @param {FaultRecords} records
+ * @param {readonly string[]} ids
+ * @returns {boolean}
+ */
+function faultsSettled(records, ids) {
+  for (const id of ids) {
+    const r = records.get(id)
+    if (r === undefined) continue
+    if (r.aborts === 0 || (r.returned && r.closes === 0)) return false
+  }
+  return true
+}
+
+/**
+ * Wait until the server has seen every client of `ids` leave (see `faultsSettled`), or
+ * `timeoutMs` passed. A client's run ends when its own socket closed; the server learns of it
+ * later (on a busy machine, much later: an upload cut mid-body goes through Node's parser, the
+ * server's answer to the broken request and the reset that answer meets), so checking the
+ * records after a fixed pause reported signals that had simply not fired yet.
+ *
+ * @param {FaultRecords} records
+ * @param {readonly string[]} ids
+ * @param {number} [timeoutMs]
+ * @returns {Promise<void>}
+ */
+export async function faultsSettle(records, ids, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!faultsSettled(records, ids) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/**
+ * What went wrong in the records of `ids` (once they settled: see `faultsSettle`).
  *
  * @param {FaultRecords} records
  * @param {readonly string[]} ids

@@ -26,6 +26,7 @@ import {
   faultFetchHandler,
   faultListener,
   faultProblems,
+  faultsSettle,
   runFaults,
 } from './faults.mjs'
 import {
@@ -213,6 +214,7 @@ function describeFaults(stack, options) {
         warnings,
       } = await watchProcess(() => runFaults(running.port, { count, idPrefix: 'f' }))
       const { problems: grown } = await settledGrowth(before, watch)
+      await faultsSettle(records, ids)
       const { problems, seen } = faultProblems(records, ids, { native: stack.far !== 'app' })
       expect(problems).toEqual([])
       expect(seen).toBeGreaterThan(count / 2)

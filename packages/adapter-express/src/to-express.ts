@@ -29,8 +29,10 @@ export interface ToExpressOptions {
   readonly serverSoftware?: string
   /** Most request body bytes `wsgi.input` delivers; more fails with `ERR_WSGI_BODY_TOO_LARGE`. */
   readonly inputLimit?: number
-  /** Unread request body bytes drained after the response before the connection is closed. Default 65536. */
+  /** Unread request body bytes drained after the response before the connection is closed. Default 1 MiB. */
   readonly drainLimit?: number
+  /** Most milliseconds an unread request body is drained after the response. Default 5000. */
+  readonly drainTimeout?: number
   /** `wsgi.multiprocess` (set it under `node:cluster`). Default `false`. */
   readonly multiprocess?: boolean
   /** `wsgi.errors`, where errors after the response started are logged. Default `process.stderr`. */
@@ -85,6 +87,7 @@ export function handlerOptionsOf(options: ToExpressOptions): ExpressHandlerOptio
     serverSoftware: options.serverSoftware,
     inputLimit: options.inputLimit,
     drainLimit: options.drainLimit,
+    drainTimeout: options.drainTimeout,
     multiprocess: options.multiprocess,
     errors: options.errors,
     errorsToNext: () => true,

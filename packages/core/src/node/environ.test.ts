@@ -180,11 +180,42 @@ describe('addRequestEnviron(env, req, options?)', () => {
     ).toBe('configured')
   })
 
-  it('writes IPv4 clients of a dual-stack socket as IPv4', () => {
+  it('keeps the IPv4-mapped address of a dual-stack socket in REMOTE_ADDR, as gunicorn', () => {
     const socket = { remoteAddress: '::ffff:10.0.0.7', remotePort: 1, localAddress: '::1' }
     const env = environOf({ socket })
-    expect(env['REMOTE_ADDR']).toBe('10.0.0.7')
+    expect(env['REMOTE_ADDR']).toBe('::ffff:10.0.0.7')
     expect(env['SERVER_NAME']).toBe('::1')
+  })
+
+  it('maps HTTP/2 pseudo-headers to CGI variables, never to HTTP_* keys', () => {
+    const rawHeaders = [':method', 'POST', ':path', '/a?b=1', ':scheme', 'https']
+    const env = environOf({
+      httpVersion: '2.0',
+      method: 'POST',
+      url: '/a?b=1',
+      rawHeaders: [...rawHeaders, ':authority', 'h2.test:8443', 'x-y', 'z'],
+    })
+    expect(env).toMatchObject({
+      SERVER_PROTOCOL: 'HTTP/2.0',
+      REQUEST_METHOD: 'POST',
+      PATH_INFO: '/a',
+      QUERY_STRING: 'b=1',
+      HTTP_HOST: 'h2.test:8443',
+      SERVER_NAME: 'h2.test',
+      HTTPS: 'on',
+      HTTP_X_Y: 'z',
+    })
+    expect(Object.keys(env).filter((key) => key.includes(':'))).toEqual([])
+  })
+
+  it('keeps a Host header over :authority, and no HTTPS for :scheme http', () => {
+    const env = environOf({
+      httpVersion: '2.0',
+      rawHeaders: [':authority', 'authority.test', ':scheme', 'http', 'host', 'host.test'],
+    })
+    expect(env['HTTP_HOST']).toBe('host.test')
+    expect(env['SERVER_NAME']).toBe('host.test')
+    expect(env).not.toHaveProperty('HTTPS')
   })
 
   it("sets HTTPS 'on' for TLS sockets only", () => {

@@ -4,8 +4,9 @@
  * `wsgits.*` extension keys (client-abort signal, trailers, the native request and response).
  *
  * Deliberate differences from wsgiref (each marked below): no `CONTENT_TYPE` key when the
- * request has none; request header names holding `_` are dropped; absolute-form targets are
- * reduced to their path; `REMOTE_PORT` is added; no process environment is copied in.
+ * request has none; `REMOTE_ADDR` is the socket's own form (IPv4-mapped on a dual-stack
+ * listener); request header names holding `_` are dropped; absolute-form targets are reduced to
+ * their path; `REMOTE_PORT` is added; no process environment is copied in.
  *
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.simple_server.WSGIRequestHandler.get_environ wsgiref WSGIRequestHandler.get_environ}
  * @see {@link https://peps.python.org/pep-3333/#environ-variables PEP 3333, environ variables}
@@ -161,8 +162,8 @@ function hostName(host: string): string {
   return colon < 0 ? host : host.slice(0, colon)
 }
 
-// Divergence from wsgiref: an IPv4 client of a dual-stack socket is written as IPv4
-// (`::ffff:127.0.0.1` -> `127.0.0.1`), as wsgiref's IPv4-only socket reports it.
+// For SERVER_NAME only: a local address of a dual-stack socket is a name for URLs, so an IPv4 one
+// is written as IPv4 (`::ffff:127.0.0.1` -> `127.0.0.1`). REMOTE_ADDR keeps the socket's form.
 function plainAddress(address: string | undefined): string {
   if (address === undefined) return ''
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
@@ -179,7 +180,10 @@ function plainAddress(address: string | undefined): string {
  * wsgiref: a `Request-Method` header never overwrites `REQUEST_METHOD`.
  *
  * Repeated headers are joined with `,` (no space) in arrival order, values are stripped, and
- * names holding `_` are dropped.
+ * names holding `_` are dropped. HTTP/2 pseudo-headers (`http2` compat API) are not headers:
+ * `:method`/`:path` are `REQUEST_METHOD`/`PATH_INFO`/`QUERY_STRING` already, `:authority` is
+ * `HTTP_HOST` (and `SERVER_NAME`) when no `Host` header came, and `:scheme` `https` sets `HTTPS`
+ * (so `wsgi.url_scheme`); `SERVER_PROTOCOL` is `HTTP/2.0`.
  *
  * @example
  * ```ts
@@ -228,7 +232,10 @@ export function fillRequestEnviron(
   env['SCRIPT_NAME'] = scriptName
   env['PATH_INFO'] = pathInfo
   env['QUERY_STRING'] = question < 0 ? '' : url.slice(question + 1)
-  env['REMOTE_ADDR'] = plainAddress(socket?.remoteAddress)
+  // As the socket gave it (`::ffff:127.0.0.1` on a dual-stack listener), as gunicorn does: a
+  // framework behind fromNodeListener then sees the address (and family) its own server shows,
+  // so `trust proxy` lists and `req.ip` behave as native.
+  env['REMOTE_ADDR'] = socket?.remoteAddress ?? ''
   // Divergence from wsgiref: REMOTE_PORT is added (not in wsgiref nor PEP 3333, but in CGI
   // practice: Apache, nginx, uWSGI).
   env['REMOTE_PORT'] = socket?.remotePort === undefined ? '' : String(socket.remotePort)
@@ -246,6 +253,7 @@ export function fillRequestEnviron(
   }
 
   let host: string | undefined
+  let authority: string | undefined
   // A header whose key may already be in the environ must be looked up (wsgiref skips it); for
   // the rest, only repeats are joined, found among the keys seen so far (no environ lookups).
   const seen: HeaderKey[] = []
@@ -254,6 +262,13 @@ export function fillRequestEnviron(
     const name = raw[i]
     const rawValue = raw[i + 1]
     if (name === undefined || rawValue === undefined) break
+    if (name.charCodeAt(0) === 0x3a /* : */) {
+      // An HTTP/2 pseudo-header (the compat API lists them in rawHeaders): not a header.
+      // :method and :path are req.method and req.url already; :authority stands for Host.
+      if (name === ':authority') authority ??= rawValue
+      else if (name === ':scheme' && rawValue === 'https') env['HTTPS'] ??= 'on'
+      continue
+    }
     const key = headerKey(name)
     if (key === null) continue
     const value = pyStrip(rawValue)
@@ -285,6 +300,11 @@ export function fillRequestEnviron(
     }
   }
 
+  // HTTP/2 (RFC 9113 §8.3.1): :authority replaces Host, which a client may still send instead.
+  if (host === undefined && authority !== undefined && env['HTTP_HOST'] === undefined) {
+    host = authority
+    env['HTTP_HOST'] = authority
+  }
   if (nameFromHost) {
     env['SERVER_NAME'] =
       host !== undefined && host !== '' ? hostName(host) : plainAddress(socket?.localAddress)

@@ -6,6 +6,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket as NetSocket } from 'node:net'
+import type { Socket } from 'node:net'
 
 import { Headers } from '../headers.ts'
 import type { HeaderList } from '../types.ts'
@@ -152,4 +154,141 @@ export function announcesBody(env: Readonly<Record<string, unknown>>): boolean {
   if (env['HTTP_TRANSFER_ENCODING'] !== undefined) return true
   const length = env['CONTENT_LENGTH']
   return typeof length === 'string' && length !== '' && length !== '0'
+}
+
+// Sockets already closing the lingering way (a second call changes nothing).
+const lingering = new WeakSet<Socket>()
+
+/**
+ * Close a connection whose client may still be sending a request body, without losing the
+ * response already written: end our side (FIN after the response), keep reading and dropping
+ * what arrives (`discard` reads what `wsgi.input` holds on to; else the request is resumed), and
+ * destroy the socket once the client is done (its body ended, or its FIN came) or after `ms`.
+ *
+ * Destroying at once would close a socket with unread bytes, which the kernel answers with a
+ * reset, and a client that gets the reset before it read the answer loses the answer (the
+ * "lingering close" of RFC 9112 §9.6, as Apache and nginx do it).
+ */
+export function lingerClose(
+  req: IncomingMessage,
+  socket: Socket,
+  ms: number,
+  discard: () => void,
+): void {
+  if (socket.destroyed || lingering.has(socket)) return
+  lingering.add(socket)
+  const timer = setTimeout(() => {
+    socket.destroy()
+  }, ms)
+  timer.unref()
+  const done = (): void => {
+    // Nothing more arrives: the socket closes with nothing unread, once our side is flushed.
+    if (socket.writableFinished) socket.destroy()
+    else socket.once('finish', () => socket.destroy())
+  }
+  socket.once('close', () => {
+    clearTimeout(timer)
+  })
+  socket.once('end', done)
+  req.once('end', done)
+  if (!socket.writableEnded) socket.end()
+  req.resume()
+  discard()
+}
+
+// RFC 9113 §8.2.2: header fields an HTTP/2 message must not carry (lower-case names).
+const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/**
+ * `res.writeHead()` of an HTTP/2 response (the http2 compat API): no reason phrase (Node warns
+ * about one), and none of the connection-specific headers HTTP/2 forbids (Node throws on them);
+ * they can only come from someone's `res.setHeader()`, as `startResponse` refuses hop-by-hop
+ * headers. `Server` (`software`) goes first unless the app sent one, as in wsgiref.
+ */
+export function writeHead2(
+  res: ServerResponse,
+  code: number,
+  headers: Iterable<readonly [string, string]> | undefined,
+  software: string | undefined,
+): void {
+  for (const name of res.getHeaderNames()) {
+    if (CONNECTION_SPECIFIC.has(name)) res.removeHeader(name)
+  }
+  const flat: string[] = []
+  let hasServer = res.hasHeader('server')
+  if (headers !== undefined) {
+    for (const [name, value] of headers) {
+      const lower = name.toLowerCase()
+      if (CONNECTION_SPECIFIC.has(lower)) continue
+      flat.push(name, value)
+      if (lower === 'server') hasServer = true
+    }
+  }
+  if (software !== undefined && !hasServer) flat.unshift('Server', software)
+  res.writeHead(code, flat)
+}
+
+/** How {@link drainOrClose} drains: the byte budget, the deadline, and the gentle close. */
+export interface DrainOptions {
+  readonly limit: number
+  readonly timeout: number
+  /** Close a TCP socket the lingering way (see {@link lingerClose}). */
+  readonly linger: (socket: Socket) => void
+}
+
+/**
+ * After the response: read and drop up to `limit` unread body bytes of `input` so that the
+ * connection serves the next request; if the body goes on, close the connection once the
+ * response is written (the lingering way); if `timeout` ms pass first, close it at once.
+ */
+export async function drainOrClose(
+  req: IncomingMessage,
+  res: ServerResponse,
+  input: { discard(max: number): Promise<boolean> },
+  options: DrainOptions,
+): Promise<void> {
+  const socket = req.socket as IncomingMessage['socket'] | null
+  // A client that stops sending mid-body would otherwise hold the connection until Node's
+  // requestTimeout (300 s): after the deadline the connection is closed, without lingering,
+  // since a stalled client has nothing in flight.
+  const deadline = { passed: false }
+  const timer = setTimeout(() => {
+    deadline.passed = true
+    closeAfterResponse(res, socket, undefined)
+  }, options.timeout)
+  timer.unref()
+  try {
+    await input.discard(options.limit)
+  } catch {
+    // The client went away or the body was broken: the connection is closed below.
+  }
+  clearTimeout(timer)
+  if (deadline.passed || req.readableEnded) return
+  closeAfterResponse(res, socket, options.linger)
+}
+
+/**
+ * Close the connection once the response is written: a TCP socket with `linger`, else (or without
+ * `linger`) with `destroySoon()` (end, then destroy); any other socket (an HTTP/2 stream's, a
+ * bridge's synthetic one) is destroyed.
+ */
+function closeAfterResponse(
+  res: ServerResponse,
+  socket: IncomingMessage['socket'] | null,
+  linger: ((socket: Socket) => void) | undefined,
+): void {
+  if (socket === null || socket.destroyed) return
+  const close = (): void => {
+    if (!(socket instanceof NetSocket)) (socket as { destroy(): void }).destroy()
+    else if (linger === undefined) NetSocket.prototype.destroySoon.call(socket)
+    else linger(socket)
+  }
+  if (res.writableFinished || res.destroyed) close()
+  else res.once('finish', close)
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
@@ -22,6 +23,7 @@ import type {
 import { TextErrorStream } from '../_internal/error-stream.ts'
 import { InputReader } from '../_internal/input.ts'
 import { addExtensionEnviron, expectsContinue, fillRequestEnviron } from './environ.ts'
+import { parseDecimal } from './synthetic-socket.ts'
 import {
   ListHeaders,
   RequestBody,
@@ -29,10 +31,13 @@ import {
   dropUnset,
   hasPresetHeaders,
   isContentLength,
+  drainOrClose,
   isNullBodyStatus,
+  lingerClose,
   newEnviron,
   statusCodeOf,
   streamDestroyed,
+  writeHead2,
 } from './handler-support.ts'
 
 /** What Express and Connect pass as the third argument of a middleware. */
@@ -60,10 +65,18 @@ export interface NodeHandlerOptions {
   readonly inputLimit?: number | undefined
   /**
    * After the response, request body bytes the app left unread are read and dropped, up to this
-   * many, so the connection can serve the next request; beyond it the connection is closed.
-   * Default 65536.
+   * many, so the connection can serve the next request; beyond it the connection is closed
+   * (gently: see `drainTimeout`). A response sent whole while more than this is still announced
+   * (`Content-Length`) says `Connection: close`. Default 1 MiB (1048576).
    */
   readonly drainLimit?: number | undefined
+  /**
+   * Most milliseconds the unread request body is drained (or, once the connection is closing,
+   * still read and dropped so that the client gets the answer rather than a reset) after the
+   * response; then the connection is closed. A client that stops sending mid-body holds the
+   * connection no longer than this. Default 5000.
+   */
+  readonly drainTimeout?: number | undefined
   /**
    * Called instead of logging and answering 500 when the app fails before its response started;
    * it then owns the response. The Express adapter passes `next` here to reach Express's error
@@ -82,7 +95,8 @@ export type NodeHandlerClass = new (
   next?: NextFunction,
 ) => NodeHandler
 
-const DEFAULT_DRAIN_LIMIT = 65536
+const DEFAULT_DRAIN_LIMIT = 1024 * 1024
+const DEFAULT_DRAIN_TIMEOUT = 5000
 // How long a cut connection may take to hand over the bytes written before the error.
 const ABORT_GRACE_MS = 2000
 let defaultErrors: ErrorStream | undefined
@@ -100,8 +114,11 @@ let defaultErrors: ErrorStream | undefined
  * - An error after the response started destroys the connection: never a second response.
  * - `Expect: 100-continue`: `100 Continue` is sent when the app first reads `wsgi.input`, so an
  *   app can refuse an upload before it is sent (wire the server with {@link attachListener}).
- * - After the response, an unread request body is drained up to `drainLimit` bytes, or the
- *   connection is closed.
+ * - After the response, an unread request body is drained up to `drainLimit` bytes within
+ *   `drainTimeout` ms, or the connection is closed: our side first, still reading and dropping
+ *   what arrives (until the client is done, or the deadline), so the client reads the answer
+ *   rather than a reset. A response sent whole while more than `drainLimit` body bytes are still
+ *   announced says `Connection: close`.
  *
  * Divergence from wsgiref: the status line is always `HTTP/1.1` (Node's server answers every
  * client with its own version, as RFC 9110 §2.5 allows); `httpVersion` reports the request's.
@@ -126,6 +143,8 @@ export class NodeHandler extends BaseHandler {
   #body: RequestBody | undefined = undefined
   #input: InputReader | undefined = undefined
   #finishing = false
+  // The response says Connection: close because of an unread body (see #closesForBody).
+  #closing = false
   // The environ may hold keys besides the CGI ones (from osEnviron): see setupEnviron().
   #customBase = true
 
@@ -354,18 +373,25 @@ export class NodeHandler extends BaseHandler {
     // Node's socket flushes by itself (writes of one tick are corked into one packet).
   }
 
+  // The 'drain' listener is added with res.on() and removes itself from the emitter that called
+  // it (`this`), not with res.once(): middleware may have replaced res.on (compression() hands
+  // 'drain' listeners to its gzip stream, whose backpressure res.write() then reports), and
+  // once()'s wrapper would remove itself from `res` only, leaving one dead listener per wait.
   #drained(): Promise<void> {
     const res = this.response
     return new Promise<void>((resolve, reject) => {
-      const onDrain = (): void => {
-        res.off('close', onClose)
+      function onDrain(this: EventEmitter): void {
+        this.removeListener('drain', onDrain)
+        res.removeListener('close', onClose)
         resolve()
       }
       const onClose = (): void => {
-        res.off('drain', onDrain)
+        // Removes it where res.on() put it when that is `res`; elsewhere, at most this one
+        // listener stays, on a stream that goes with the response.
+        res.removeListener('drain', onDrain)
         reject(streamDestroyed())
       }
-      res.once('drain', onDrain)
+      res.on('drain', onDrain)
       res.once('close', onClose)
     })
   }
@@ -379,6 +405,10 @@ export class NodeHandler extends BaseHandler {
     const reason = status.slice(4)
     const headers = this.headers
     const software = this.serverSoftware
+    if (this.request.httpVersionMajor >= 2) {
+      writeHead2(res, code, headers, software)
+      return
+    }
     if (hasPresetHeaders(res)) {
       // Someone (Express middleware, say) already used setHeader(): writeHead() would then keep
       // only the last of each name, so several Set-Cookie go through setHeader() as an array.
@@ -395,6 +425,7 @@ export class NodeHandler extends BaseHandler {
       for (const [name, values] of grouped.values()) {
         res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values)
       }
+      if (this.#closesForBody()) res.setHeader('Connection', 'close')
       res.writeHead(code, reason)
       return
     }
@@ -409,6 +440,7 @@ export class NodeHandler extends BaseHandler {
       if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true
     }
     if (hasServer && software !== undefined) flat.splice(0, 2)
+    if (this.#closesForBody()) flat.push('Connection', 'close')
     res.writeHead(code, reason, flat)
   }
 
@@ -464,6 +496,42 @@ export class NodeHandler extends BaseHandler {
     if (!res.headersSent && res._sent100 !== true && !res.destroyed) res.writeContinue()
   }
 
+  /**
+   * True (and the connection set to close the lingering way) when the response goes out whole
+   * while the request still announces more unread body bytes than `drainLimit`: draining them
+   * would not pay, so the client is told at once that the connection ends with this answer.
+   * A chunked body's size is unknown: it is drained, and the connection closed without notice
+   * if it turns out larger.
+   */
+  #closesForBody(): boolean {
+    const req = this.request
+    const env = this.environ
+    if (!this.#finishing || req.complete || env === undefined) return false
+    const length = parseDecimal(env.CONTENT_LENGTH)
+    if (length <= (this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)) return false
+    const res = this.response as ServerResponse & { _sent100?: boolean }
+    // A client still waiting for 100 Continue sends nothing more; Node closes the connection.
+    if (expectsContinue(env) && res._sent100 !== true) return false
+    const socket = req.socket as IncomingMessage['socket'] | null
+    if (!(socket instanceof Socket)) return false
+    this.#closing = true
+    // Node ends a `Connection: close` response with socket.destroySoon(): a close with upload
+    // bytes still arriving, which the kernel answers with a reset. Close it gently instead.
+    socket.destroySoon = () => {
+      this.#lingerClose(socket)
+    }
+    return true
+  }
+
+  #lingerClose(socket: Socket): void {
+    lingerClose(this.request, socket, this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT, () => {
+      if (this.#input === undefined) return
+      this.#input.discard().catch(() => {
+        // The client went away: the socket is closing anyway.
+      })
+    })
+  }
+
   /** Make the connection reusable: drop an unread request body, up to `drainLimit` bytes. */
   #afterResponse(): void {
     const req = this.request
@@ -482,23 +550,21 @@ export class NodeHandler extends BaseHandler {
     } else if (req.readableEnded) {
       return
     }
+    // Node calls socket.destroySoon() after the response, which closes the connection gently.
+    if (this.#closing) return
     void this.#drain()
   }
 
   async #drain(): Promise<void> {
-    const req = this.request
     if (this.#input === undefined) this.getStdin()
     const input = this.#input
     if (input === undefined) return
-    try {
-      await input.discard(this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)
-    } catch {
-      // The client went away or the body was broken: the connection is closed below.
-    }
-    if (req.readableEnded) return
-    const res = this.response
-    const socket = req.socket as IncomingMessage['socket'] | null
-    if (res.writableFinished || res.destroyed) socket?.destroy()
-    else res.once('finish', () => socket?.destroy())
+    await drainOrClose(this.request, this.response, input, {
+      limit: this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT,
+      timeout: this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+      linger: (socket) => {
+        this.#lingerClose(socket)
+      },
+    })
   }
 }

@@ -33,6 +33,13 @@ describe('SyntheticSocket', () => {
     expect(socket.readableHighWaterMark).toBe(2048)
   })
 
+  it('keeps an IPv4-mapped REMOTE_ADDR as given, family IPv6, as a dual-stack net.Socket', () => {
+    const socket = socketFor({ REMOTE_ADDR: '::ffff:127.0.0.1' })
+    expect(socket.remoteAddress).toBe('::ffff:127.0.0.1')
+    expect(socket.remoteFamily).toBe('IPv6')
+    expect(socketFor({ REMOTE_ADDR: '127.0.0.1' }).remoteFamily).toBe('IPv4')
+  })
+
   it('is not encrypted for http and leaves missing remote fields undefined', () => {
     const socket = socketFor({
       'wsgi.url_scheme': 'http',
