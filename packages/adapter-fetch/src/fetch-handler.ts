@@ -314,10 +314,18 @@ export class FetchHandler extends BaseHandler {
     }))
   }
 
-  /** The consumer cancelled the body before it ended: the client is gone. */
+  /**
+   * The consumer cancelled the body before it ended: the client is gone. The body's `close()`
+   * runs here and now, not when the body's iteration next resumes: a runtime may never resume it
+   * (workerd drops the timers and pending work of a cancelled request), and whatever resumes
+   * later meets `ConsumerGoneError` and ends as a disconnect. `close()` still runs only once.
+   */
   #cancelled(reason: unknown): void {
     if (this.#gone !== undefined) this.#gone.abort(reason)
     else this.#goneReason ??= { reason }
+    this.closeResultNow().catch((error: unknown) => {
+      this.closeFailed(error)
+    })
   }
 
   /** `wsgits.signal`: made on first read, following `request.signal` until the response ended. */
