@@ -12,6 +12,7 @@ import { BaseHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 
+import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import { addRequestCgiVars } from './_internal/request-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
@@ -47,6 +48,11 @@ export interface FetchHandlerOptions {
    * `ERR_WSGI_BODY_TOO_LARGE`, which an application that lets it through answers with 413.
    */
   inputLimit?: number | undefined
+  /**
+   * Finds `REMOTE_ADDR` for the request from the request and `env` (see `toFetch`'s option);
+   * when undefined, or when it gives `undefined`, `REMOTE_ADDR` is left as the base environ has it.
+   */
+  remoteAddress?: RemoteAddressFn | undefined
 }
 
 /** Error codes Node and the streams give a read that failed because the connection went away. */
@@ -166,6 +172,8 @@ export class FetchHandler extends BaseHandler {
       for (const [key, value] of Object.entries(base)) if (!fromRequest(key)) environ[key] = value
     }
     addRequestCgiVars(environ, this.#request, options.scriptName, options.url)
+    const address = options.remoteAddress?.(this.#request, options.env)
+    if (address !== undefined) environ['REMOTE_ADDR'] = address
     // A fetch Request does not know its HTTP version; an enclosing gateway request does.
     if (typeof base?.['SERVER_PROTOCOL'] === 'string')
       environ['SERVER_PROTOCOL'] = base['SERVER_PROTOCOL']

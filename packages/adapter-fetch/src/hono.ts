@@ -19,12 +19,19 @@ import { requestURLParts } from './_internal/request-url-parts.ts'
 import { FetchHandler } from './fetch-handler.ts'
 import { fromFetchMiddleware, toFetchMiddleware } from './middleware.ts'
 import type { FetchNext } from './middleware.ts'
+import { remoteAddressOption } from './_internal/remote-address.ts'
+import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import type { ToFetchOptions } from './to-fetch.ts'
 
 /** Options of {@link toHono}. */
 export interface ToHonoOptions {
   /** `wsgi.errors`. @defaultValue a stream over `console.error` */
   errors?: ErrorStream
+  /**
+   * Finds `REMOTE_ADDR` from `c.req.raw` and `c.env`, as `toFetch`'s option of that name (the
+   * same default: Bun's `requestIP`, Deno's `remoteAddr`, `@hono/node-server`'s socket).
+   */
+  remoteAddress?: RemoteAddressFn
 }
 
 /** The execution context of `c`, or undefined where the host gives none (Node, `app.request`). */
@@ -95,13 +102,15 @@ export function mountPrefix(pattern: string, rawPath: string): string {
  * const app = new Hono()
  * app.all('/legacy/*', toHono(gatewayApp)) // SCRIPT_NAME '/legacy'
  * ```
- * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function.
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function, or
+ *   `options.remoteAddress` not a function.
  */
 export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handler {
   if (typeof app !== 'function') {
     throw invalidArgType(`The application must be a function (got ${describe(app)})`)
   }
   const errors = options.errors
+  const remoteAddress = remoteAddressOption(options.remoteAddress)
   return (c) => {
     const request = c.req.raw
     const url = requestURLParts(request.url)
@@ -115,6 +124,7 @@ export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handl
       ctx: undefined,
       lazyCtx,
       url,
+      remoteAddress,
     }).respond(app)
   }
 }
