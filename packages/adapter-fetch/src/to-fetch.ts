@@ -55,6 +55,25 @@ export interface ToFetchOptions {
 }
 
 /**
+ * True for an object with the shape of a fetch `Request`: a string `url` and `method`, and
+ * `headers` that can be read (`get`) and iterated. Decided by shape, never `instanceof`: a
+ * `Request` of the `undici` package, a polyfill or another realm is as good as the global one.
+ */
+function isRequestLike(value: unknown): value is Request {
+  if (typeof value !== 'object' || value === null) return false
+  const request = value as { url?: unknown; method?: unknown; headers?: unknown }
+  const headers = request.headers as { get?: unknown; [Symbol.iterator]?: unknown } | null
+  return (
+    typeof request.url === 'string' &&
+    typeof request.method === 'string' &&
+    typeof headers === 'object' &&
+    headers !== null &&
+    typeof headers.get === 'function' &&
+    typeof headers[Symbol.iterator] === 'function'
+  )
+}
+
+/**
  * A fetch handler: `(request, env?, ctx?) => Promise<Response>`, as Hono, Workers, Bun and Deno
  * call it.
  */
@@ -80,6 +99,11 @@ export type GatewayFetchHandler = (
  * gives a 500 (logged to `wsgi.errors`, no details sent); after it, the body stream errors so the
  * runtime cuts the response. Trailers cannot cross: fetch has none.
  *
+ * Any object with the shape of a `Request` is taken (a string `url` and `method`, readable and
+ * iterable `headers`, and `body`/`signal` when used): a `Request` of the `undici` package, a
+ * polyfill's or another realm's works as the global one; anything else rejects with
+ * `ERR_WSGI_INVALID_ARG_TYPE`.
+ *
  * @example
  * ```ts
  * import { Hono } from 'hono'
@@ -90,6 +114,7 @@ export type GatewayFetchHandler = (
  * app.mount('/legacy', legacy, { replaceRequest: false })
  * export default app // Bun, Deno and Workers serve `app.fetch`
  * ```
+ *
  * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function,
  *   `options.inputLimit` is not a non-negative integer or `options.remoteAddress` not a function.
  */
@@ -107,6 +132,11 @@ export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): Gat
   }
   const remoteAddress = remoteAddressOption(options.remoteAddress)
   return function gatewayFetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> {
+    if (!isRequestLike(request)) {
+      return Promise.reject(
+        invalidArgType(`The fetch handler must be given a Request (got ${describe(request)})`),
+      )
+    }
     return new FetchHandler(request, {
       scriptName,
       errors,
