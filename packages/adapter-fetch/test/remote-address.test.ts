@@ -84,7 +84,7 @@ describe('REMOTE_ADDR under toFetch and toHono', () => {
     expect(await (await app.request('/x')).text()).toBe('-')
   })
 
-  it('is found by the shape of env: Bun, Deno and @hono/node-server', () => {
+  it('is found by the shape of env: Bun, Deno, Lambda and @hono/node-server', () => {
     const request = new Request('http://h/')
     const bun = {
       requestIP: (r: Request) =>
@@ -98,6 +98,10 @@ describe('REMOTE_ADDR under toFetch and toHono', () => {
     expect(runtimeRemoteAddress(request, { remoteAddr: { transport: 'unix', path: '/s' } })).toBe(
       undefined,
     )
+    const lambdaV2 = { requestContext: { http: { sourceIp: '203.0.113.9' } } }
+    expect(runtimeRemoteAddress(request, lambdaV2)).toBe('203.0.113.9')
+    const lambdaV1 = { requestContext: { identity: { sourceIp: '198.51.100.4' } } }
+    expect(runtimeRemoteAddress(request, lambdaV1)).toBe('198.51.100.4')
     const node = { incoming: { socket: { remoteAddress: '::ffff:127.0.0.1' } } }
     expect(runtimeRemoteAddress(request, node)).toBe('::ffff:127.0.0.1')
     expect(runtimeRemoteAddress(request, undefined)).toBeUndefined()

@@ -29,6 +29,8 @@ function text(value: unknown): string | undefined {
  * - Bun: `env` is the `Server`, and `server.requestIP(request)?.address` (only for the `Request`
  *   Bun made: one rebuilt by a router gives nothing);
  * - Deno: `env` is the handler info of `Deno.serve`, and `info.remoteAddr.hostname`;
+ * - AWS Lambda through Hono's `handle(app)`: the API Gateway event's `requestContext`, as
+ *   `env.requestContext.http.sourceIp` (HTTP API, v2) or `.identity.sourceIp` (REST API, v1);
  * - `@hono/node-server`: `env.incoming.socket.remoteAddress`.
  *
  * Anywhere else (workerd, which tells no address; a test's `app.request()`) it gives
@@ -47,6 +49,13 @@ export function runtimeRemoteAddress(request: Request, env: unknown): string | u
   }
   const remoteAddr = field(env, 'remoteAddr')
   if (remoteAddr !== undefined) return text(field(remoteAddr, 'hostname'))
+  const lambda = field(env, 'requestContext')
+  if (lambda !== undefined) {
+    return (
+      text(field(field(lambda, 'http'), 'sourceIp')) ??
+      text(field(field(lambda, 'identity'), 'sourceIp'))
+    )
+  }
   return text(field(field(field(env, 'incoming'), 'socket'), 'remoteAddress'))
 }
 
