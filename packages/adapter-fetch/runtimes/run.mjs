@@ -202,7 +202,7 @@ async function checkRuntime(name, base, runtime) {
     const controller = new AbortController()
     const slow = await request(`${base}/gw/${kind}?id=${id}`, {
       headers,
-      signal: controller.signal,
+      signal: AbortSignal.any([controller.signal, AbortSignal.timeout(REQUEST_MS)]),
     })
     const reader = slow.body.getReader()
     let received = 0
@@ -230,6 +230,18 @@ async function checkRuntime(name, base, runtime) {
   }
 }
 
+// Children still running if this process ends early (an exception, a signal) are killed too.
+const children = new Set()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.once(signal, () => process.exit(code))
+}
+
 function stop(child) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -254,6 +266,8 @@ async function runOne(name) {
     env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
   let output = ''
   child.stdout.on('data', (data) => (output += data))
   child.stderr.on('data', (data) => (output += data))
