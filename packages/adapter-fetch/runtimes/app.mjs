@@ -19,7 +19,7 @@ const encoder = new TextEncoder()
 /** `close()` calls of the slow bodies, by request id (`/gw/slow?id=…`). */
 const closes = {}
 
-/** A body that yields a chunk every 20 ms, up to 2,000 chunks, and counts its `close()` calls. */
+/** A body that yields a chunk every 2 ms, up to 2,000 chunks, and counts its `close()` calls. */
 function slowBody(id) {
   let sent = 0
   closes[id] = 0
@@ -28,7 +28,7 @@ function slowBody(id) {
       while (sent < 2000) {
         sent += 1
         yield encoder.encode(`chunk ${sent}\n`)
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        await new Promise((resolve) => setTimeout(resolve, 2))
       }
     },
     close() {
