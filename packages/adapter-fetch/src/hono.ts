@@ -15,12 +15,12 @@ import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { ErrorStream, Middleware, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
+import { remoteAddressOption } from './_internal/remote-address.ts'
+import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import { requestURLParts } from './_internal/request-url-parts.ts'
 import { FetchHandler } from './fetch-handler.ts'
 import { fromFetchMiddleware, toFetchMiddleware } from './middleware.ts'
 import type { FetchNext } from './middleware.ts'
-import { remoteAddressOption } from './_internal/remote-address.ts'
-import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import type { ToFetchOptions } from './to-fetch.ts'
 
 /** Options of {@link toHono}. */
