@@ -124,3 +124,72 @@ describe('FetchHandler: what it builds only on demand', () => {
     expect(seen).toBe(mine)
   })
 })
+
+describe('FetchHandler: close() when the consumer cancels the body', () => {
+  /** A body that yields `first`, then waits on `gate` (which may never open), counting close(). */
+  function gatedBody(gate: Promise<void>): {
+    body: AsyncIterable<Uint8Array>
+    closes: () => number
+  } {
+    let closes = 0
+    const body = {
+      async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+        yield enc.encode('first')
+        await gate
+        yield enc.encode('second')
+        yield enc.encode('third')
+      },
+      close(): void {
+        closes++
+      },
+    }
+    return { body, closes: () => closes }
+  }
+
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+  it('runs close() inside cancel(), while the body waits on what never comes (workerd)', async () => {
+    const { body, closes } = gatedBody(new Promise<void>(() => undefined))
+    const app: WSGIApplication = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return body
+    }
+    const response = await toFetch(app)(new Request('http://h/'))
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first')
+    expect(closes()).toBe(0)
+    await reader.cancel('client gone')
+    // Already run, without waiting for the body's iteration to resume.
+    expect(closes()).toBe(1)
+  })
+
+  it('runs close() once when the waiting body resumes after the cancel', async () => {
+    let open: () => void = () => undefined
+    const { body, closes } = gatedBody(
+      new Promise<void>((resolve) => {
+        open = resolve
+      }),
+    )
+    const errors: string[] = []
+    const app: WSGIApplication = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return body
+    }
+    const response = await toFetch(app, {
+      errors: {
+        write: (s: string) => void errors.push(s),
+        writelines: () => undefined,
+        flush: () => undefined,
+      },
+    })(new Request('http://h/'))
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    await reader.read()
+    await reader.cancel()
+    expect(closes()).toBe(1)
+    open()
+    for (let i = 0; i < 5; i++) await turn()
+    expect(closes()).toBe(1)
+    // A client that left is not an application error.
+    expect(errors).toEqual([])
+  })
+})

@@ -15,6 +15,7 @@ import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@w
 import { offerRequest } from './_internal/original-request.ts'
 import { addRequestCgiVars } from './_internal/request-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
+import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
 import { responseStatusCode } from './_internal/status.ts'
@@ -49,6 +50,11 @@ export interface FetchHandlerOptions {
    * `ERR_WSGI_BODY_TOO_LARGE`, which an application that lets it through answers with 413.
    */
   inputLimit?: number | undefined
+  /**
+   * Finds `REMOTE_ADDR` for the request from the request and `env` (see `toFetch`'s option);
+   * when undefined, or when it gives `undefined`, `REMOTE_ADDR` is left as the base environ has it.
+   */
+  remoteAddress?: RemoteAddressFn | undefined
 }
 
 /** Error codes Node and the streams give a read that failed because the connection went away. */
@@ -168,6 +174,8 @@ export class FetchHandler extends BaseHandler {
       for (const [key, value] of Object.entries(base)) if (!fromRequest(key)) environ[key] = value
     }
     addRequestCgiVars(environ, this.#request, options.scriptName, options.url)
+    const address = options.remoteAddress?.(this.#request, options.env)
+    if (address !== undefined) environ['REMOTE_ADDR'] = address
     // A fetch Request does not know its HTTP version; an enclosing gateway request does.
     if (typeof base?.['SERVER_PROTOCOL'] === 'string')
       environ['SERVER_PROTOCOL'] = base['SERVER_PROTOCOL']
@@ -317,10 +325,18 @@ export class FetchHandler extends BaseHandler {
     }))
   }
 
-  /** The consumer cancelled the body before it ended: the client is gone. */
+  /**
+   * The consumer cancelled the body before it ended: the client is gone. The body's `close()`
+   * runs here and now, not when the body's iteration next resumes: a runtime may never resume it
+   * (workerd drops the timers and pending work of a cancelled request), and whatever resumes
+   * later meets `ConsumerGoneError` and ends as a disconnect. `close()` still runs only once.
+   */
   #cancelled(reason: unknown): void {
     if (this.#gone !== undefined) this.#gone.abort(reason)
     else this.#goneReason ??= { reason }
+    this.closeResultNow().catch((error: unknown) => {
+      this.closeFailed(error)
+    })
   }
 
   /** `wsgits.signal`: made on first read, following `request.signal` until the response ended. */

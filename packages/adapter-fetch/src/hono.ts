@@ -15,6 +15,8 @@ import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { ErrorStream, Middleware, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
+import { remoteAddressOption } from './_internal/remote-address.ts'
+import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import { requestURLParts } from './_internal/request-url-parts.ts'
 import { FetchHandler } from './fetch-handler.ts'
 import { fromFetchMiddleware } from './from-fetch-middleware.ts'
@@ -26,6 +28,11 @@ import type { ToFetchOptions } from './to-fetch.ts'
 export interface ToHonoOptions {
   /** `wsgi.errors`. @defaultValue a stream over `console.error` */
   errors?: ErrorStream
+  /**
+   * Finds `REMOTE_ADDR` from `c.req.raw` and `c.env`, as `toFetch`'s option of that name (the
+   * same default: Bun's `requestIP`, Deno's `remoteAddr`, `@hono/node-server`'s socket).
+   */
+  remoteAddress?: RemoteAddressFn
 }
 
 /** The execution context of `c`, or undefined where the host gives none (Node, `app.request`). */
@@ -96,13 +103,15 @@ export function mountPrefix(pattern: string, rawPath: string): string {
  * const app = new Hono()
  * app.all('/legacy/*', toHono(gatewayApp)) // SCRIPT_NAME '/legacy'
  * ```
- * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function.
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function, or
+ *   `options.remoteAddress` not a function.
  */
 export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handler {
   if (typeof app !== 'function') {
     throw invalidArgType(`The application must be a function (got ${describe(app)})`)
   }
   const errors = options.errors
+  const remoteAddress = remoteAddressOption(options.remoteAddress)
   return (c) => {
     const request = c.req.raw
     const url = requestURLParts(request.url)
@@ -116,6 +125,7 @@ export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handl
       ctx: undefined,
       lazyCtx,
       url,
+      remoteAddress,
     }).respond(app)
   }
 }

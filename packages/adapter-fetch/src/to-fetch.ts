@@ -7,6 +7,8 @@
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
 
+import { remoteAddressOption } from './_internal/remote-address.ts'
+import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import { normalizeScriptName } from './_internal/request-environ.ts'
 import { FetchHandler } from './fetch-handler.ts'
 
@@ -35,6 +37,40 @@ export interface ToFetchOptions {
    * @defaultValue no limit
    */
   inputLimit?: number
+  /**
+   * Finds the client's address, `REMOTE_ADDR`, from the request and `env` (the second argument
+   * the runtime passed: Hono's `c.env`); returning `undefined` leaves `REMOTE_ADDR` out. A
+   * `Request` does not carry the address, each runtime tells it its own way.
+   *
+   * The default reads what the runtime took from the connection, never a header: Bun's
+   * `server.requestIP(request)` (Bun passes the server as `env`), Deno's `info.remoteAddr` (the
+   * second argument of `Deno.serve`'s handler), `@hono/node-server`'s
+   * `env.incoming.socket.remoteAddress`. workerd tells no address: behind Cloudflare pass
+   * `(request) => request.headers.get('cf-connecting-ip') ?? undefined` (Cloudflare's edge sets
+   * that header; anywhere else a client can send it).
+   *
+   * @defaultValue `runtimeRemoteAddress`
+   */
+  remoteAddress?: RemoteAddressFn
+}
+
+/**
+ * True for an object with the shape of a fetch `Request`: a string `url` and `method`, and
+ * `headers` that can be read (`get`) and iterated. Decided by shape, never `instanceof`: a
+ * `Request` of the `undici` package, a polyfill or another realm is as good as the global one.
+ */
+function isRequestLike(value: unknown): value is Request {
+  if (typeof value !== 'object' || value === null) return false
+  const request = value as { url?: unknown; method?: unknown; headers?: unknown }
+  const headers = request.headers as { get?: unknown; [Symbol.iterator]?: unknown } | null
+  return (
+    typeof request.url === 'string' &&
+    typeof request.method === 'string' &&
+    typeof headers === 'object' &&
+    headers !== null &&
+    typeof headers.get === 'function' &&
+    typeof headers[Symbol.iterator] === 'function'
+  )
 }
 
 /**
@@ -54,14 +90,19 @@ export type GatewayFetchHandler = (
  * PEP 3333's latin-1 strings, split at `options.scriptName`), `QUERY_STRING`, the headers as
  * `HTTP_*` (hop-by-hop dropped), `wsgi.input` streaming from `request.body` on demand,
  * `wsgi.input_terminated`, `request.signal` as `environ['wsgits.signal']` (fired only when the
- * client went away early), and the runtime's `env`/`ctx` as `environ['wsgits.fetch_env']` /
- * `['wsgits.fetch_ctx']`.
+ * client went away early), `REMOTE_ADDR` where the runtime tells it (`options.remoteAddress`),
+ * and the runtime's `env`/`ctx` as `environ['wsgits.fetch_env']` / `['wsgits.fetch_ctx']`.
  *
  * The `Response` settles as soon as the application's head is known; its body is a stream that
  * the application fills as fast as the consumer reads it. HEAD and 101/204/205/304 get a null
  * body, and each `Set-Cookie` stays a header of its own. An application error before the head
  * gives a 500 (logged to `wsgi.errors`, no details sent); after it, the body stream errors so the
  * runtime cuts the response. Trailers cannot cross: fetch has none.
+ *
+ * Any object with the shape of a `Request` is taken (a string `url` and `method`, readable and
+ * iterable `headers`, and `body`/`signal` when used): a `Request` of the `undici` package, a
+ * polyfill's or another realm's works as the global one; anything else rejects with
+ * `ERR_WSGI_INVALID_ARG_TYPE`.
  *
  * @example
  * ```ts
@@ -73,8 +114,9 @@ export type GatewayFetchHandler = (
  * app.mount('/legacy', legacy, { replaceRequest: false })
  * export default app // Bun, Deno and Workers serve `app.fetch`
  * ```
- * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function or
- *   `options.inputLimit` is not a non-negative integer.
+ *
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `app` is not a function,
+ *   `options.inputLimit` is not a non-negative integer or `options.remoteAddress` not a function.
  */
 export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): GatewayFetchHandler {
   if (typeof app !== 'function') {
@@ -88,7 +130,20 @@ export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): Gat
       `options.inputLimit must be a non-negative integer (got ${describe(inputLimit)})`,
     )
   }
+  const remoteAddress = remoteAddressOption(options.remoteAddress)
   return function gatewayFetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> {
-    return new FetchHandler(request, { scriptName, errors, env, ctx, inputLimit }).respond(app)
+    if (!isRequestLike(request)) {
+      return Promise.reject(
+        invalidArgType(`The fetch handler must be given a Request (got ${describe(request)})`),
+      )
+    }
+    return new FetchHandler(request, {
+      scriptName,
+      errors,
+      env,
+      ctx,
+      inputLimit,
+      remoteAddress,
+    }).respond(app)
   }
 }

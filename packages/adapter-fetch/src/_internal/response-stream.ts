@@ -24,11 +24,19 @@ export class ConsumerGoneError extends Error {
  * The high-water mark is 0: a chunk goes straight to a waiting reader, and `write()` does not
  * settle until the consumer asks for the next one (`pull()`), so the producer runs exactly as fast
  * as the consumer reads and at most one chunk waits in the queue. Nothing is ever buffered whole.
+ *
+ * A runtime's own reader may react inside `controller.enqueue()` itself (Deno's does: it writes
+ * the chunk to the connection there and then, and reads again or cancels the stream on the
+ * spot), so a pull or a cancel that happened during the enqueue is seen before waiting, and a
+ * cancel runs its callback synchronously: it is the last thing some runtimes run for the
+ * request (workerd never fires the timers of a cancelled request).
  */
 export class ResponseStream {
   readonly stream: ReadableStream<Uint8Array>
   #controller!: ReadableStreamDefaultController<Uint8Array>
   #resume: (() => void) | undefined
+  // The consumer asked for a chunk since the last enqueue (possibly inside it).
+  #pulled = false
   #gone: ConsumerGoneError | undefined
   #done = false
   #onCancel: (reason: unknown) => void
@@ -42,6 +50,7 @@ export class ResponseStream {
           this.#controller = controller
         },
         pull: () => {
+          this.#pulled = true
           this.#wake()
         },
         cancel: (reason) => {
@@ -70,14 +79,22 @@ export class ResponseStream {
   async write(data: Uint8Array): Promise<void> {
     this.#throwIfGone()
     if (this.#done) return
-    this.#controller.enqueue(data)
-    if ((this.#controller.desiredSize ?? 0) <= 0) {
-      await new Promise<void>((resolve) => {
-        this.#resume = resolve
-      })
-      // The consumer may have cancelled while this write waited for it.
+    this.#pulled = false
+    try {
+      this.#controller.enqueue(data)
+    } catch (error) {
+      // A stream cancelled by other means than our cancel() (a runtime closing it outright).
       this.#throwIfGone()
+      throw error
     }
+    // The consumer may have cancelled, or asked for more, inside enqueue() itself.
+    this.#throwIfGone()
+    if (this.#wantsMore()) return
+    await new Promise<void>((resolve) => {
+      this.#resume = resolve
+    })
+    // The consumer may have cancelled while this write waited for it.
+    this.#throwIfGone()
   }
 
   /** End the stream normally (queued chunks stay readable). */
@@ -93,6 +110,11 @@ export class ResponseStream {
     this.#done = true
     this.#controller.error(reason)
     this.#wake()
+  }
+
+  /** True when the consumer asked for another chunk already (a read made inside enqueue()). */
+  #wantsMore(): boolean {
+    return this.#pulled || (this.#controller.desiredSize ?? 0) > 0
   }
 
   #throwIfGone(): void {

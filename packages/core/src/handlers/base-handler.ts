@@ -465,6 +465,17 @@ export abstract class BaseHandler {
     return this.#closeLater()
   }
 
+  /**
+   * Call the body's `close()` now if nobody has (the once-only guard of {@link close}), without
+   * ending the request. For a transport whose consumer went away while the body may still be
+   * waited on: some fetch runtimes cancel the response and never run that request's timers or
+   * pulls again, so a body waiting on one would never reach `close()`. The `close()` call itself
+   * is made synchronously; what of `run()` is still pending ends later as a client disconnect.
+   */
+  protected closeResultNow(): Promise<void> {
+    return this.#closeResult()
+  }
+
   async #closeLater(): Promise<void> {
     try {
       await this.#closeResult()
