@@ -78,7 +78,8 @@ export function runPrimary(options: ServeOptions, out: CLIOutput): Promise<numbe
       listening++
       if (!announced && listening === workers) {
         announced = true
-        out.stdout(banner(message.address, ` with ${workers} workers`))
+        const scheme = options.certfile === undefined ? 'http' : 'https'
+        out.stdout(banner(message.address, ` with ${workers} workers`, scheme))
       }
     })
 

@@ -24,12 +24,16 @@ const WILDCARDS: ReadonlySet<string> = new Set(['', '::', '0.0.0.0'])
  * banner({ address: '::', port: 8000 }) // 'Serving HTTP on :: port 8000 (http://localhost:8000/) ...'
  * ```
  */
-export function banner(address: Pick<AddressInfo, 'address' | 'port'>, suffix = ''): string {
+export function banner(
+  address: Pick<AddressInfo, 'address' | 'port'>,
+  suffix = '',
+  scheme: 'http' | 'https' = 'http',
+): string {
   const host = WILDCARDS.has(address.address)
     ? 'localhost'
     : address.address.includes(':')
       ? `[${address.address}]`
       : address.address
-  const url = `http://${host}:${address.port}/`
-  return `Serving HTTP on ${address.address || '0.0.0.0'} port ${address.port} (${url})${suffix} ...\n`
+  const url = `${scheme}://${host}:${address.port}/`
+  return `Serving ${scheme.toUpperCase()} on ${address.address || '0.0.0.0'} port ${address.port} (${url})${suffix} ...\n`
 }
