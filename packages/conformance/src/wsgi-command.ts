@@ -59,6 +59,17 @@ export interface WsgiProcess {
   readonly exited: Promise<number | null>
 }
 
+/**
+ * The environment of the test run without `NODE_PATH`: pnpm's bin shims (the `vitest` of
+ * `pnpm test`) set it to the workspace's hoisted packages, where every `@wsgi/*` package and
+ * `tsx` would be found; a user's shell has no such thing.
+ */
+export function userEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env['NODE_PATH']
+  return env
+}
+
 /** Starts `wsgi <args>` in `cwd`. The test that starts it kills it when it ends. */
 export function runWsgi(
   args: readonly string[],
@@ -66,7 +77,7 @@ export function runWsgi(
 ): WsgiProcess {
   const child = spawn(process.execPath, [wsgiBin, ...args], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: options.env ?? userEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   onTestFinished(() => {
