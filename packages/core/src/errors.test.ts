@@ -9,6 +9,19 @@ describe('WSGIError', () => {
     expect(err.code).toBe('ERR_WSGI_HEADERS_ALREADY_SET')
   })
 
+  it('leads its stack with the code, as Node core errors do, and keeps its plain name', () => {
+    const err = new WSGIError('ERR_WSGI_NOT_LATIN1', 'Header value holds U+20AC')
+    expect(err.stack?.split('\n')[0]).toBe(
+      'WSGIError [ERR_WSGI_NOT_LATIN1]: Header value holds U+20AC',
+    )
+    expect(err.name).toBe('WSGIError')
+    expect(Object.keys(err)).toEqual(['code'])
+    const v = new WSGIValidationError('Two arguments required')
+    expect(v.stack?.split('\n')[0]).toBe(
+      'WSGIValidationError [ERR_WSGI_VALIDATION]: Two arguments required',
+    )
+  })
+
   it('is recognised by brand, not by prototype', () => {
     const foreign = Object.assign(new Error('x'), { [Symbol.for('@wsgi/core.WSGIError')]: true })
     expect(isWSGIError(foreign)).toBe(true)

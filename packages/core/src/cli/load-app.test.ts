@@ -27,6 +27,7 @@ describe('loadApp(modulePath, exportName, cwd)', () => {
     ['named.cjs', 'api', 'cjs api'],
     ['named.cjs', 'hidden', 'cjs hidden'],
     ['transpiled.cjs', undefined, 'transpiled default'],
+    ['async-factory.mjs', undefined, 'built'],
   ])('loads %s export %s', async (module, exportName, body) => {
     const { app, line } = await loadApp(module, exportName, fixtures)
     expect(await bodyOf(app)).toBe(body)

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 import { UsageError } from './args.ts'
+import { detectKind } from './app-kind.ts'
 import type { AppKind } from './app-kind.ts'
 import { importEntry } from './typescript.ts'
 import { wrapApp } from './wrap-app.ts'
@@ -74,6 +75,10 @@ export function pickExport(ns: Namespace, exportName: string | undefined, label:
   return value
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return isObjectLike(value) && typeof value['then'] === 'function'
+}
+
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts']
 // gunicorn's `package.module`: identifiers joined by dots.
 const DOTTED = /^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)*$/
@@ -125,7 +130,10 @@ export async function loadApp(
 ): Promise<WrappedApp> {
   const absolute = await resolveModulePath(modulePath, cwd)
   const ns = (await importEntry(absolute, modulePath)) as Namespace
-  const value = pickExport(ns, exportName, modulePath)
+  let value = pickExport(ns, exportName, modulePath)
+  // `export default buildApp()` of an async factory. Not a Fastify instance: it is thenable too
+  // (awaiting boots it), and is recognised as it is.
+  if (detectKind(value) === undefined && isThenable(value)) value = await value
   const label = exportName === undefined ? modulePath : `${modulePath}:${exportName}`
   return wrapApp(value, { kind, label, appFile: absolute })
 }

@@ -350,6 +350,8 @@ export abstract class BaseHandler {
     } else if (this.headers !== undefined) {
       throw new WSGIError('ERR_WSGI_HEADERS_ALREADY_SET', 'Headers already set!')
     }
+    // Divergence from wsgiref: latin-1 is checked here, at the call, as the types are; wsgiref
+    // fails later, when send_preamble() encodes the head.
     checkHeaderList(headers)
     this.status = status
     this.headers = new this.headersClass(headers)
