@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 
-import { WSGIError, WSGIValidationError, describe as repr, isWSGIError, toError } from './errors.ts'
+import {
+  WSGIError,
+  WSGIValidationError,
+  describe as repr,
+  describeJS,
+  isWSGIError,
+  toError,
+} from './errors.ts'
 
 describe('WSGIError', () => {
   it('formats as Node core errors do', () => {
@@ -46,6 +53,18 @@ describe('describe(value)', () => {
     [['a', 1], "['a', 1]"],
   ])('renders %o as %s', (value, text) => {
     expect(repr(value)).toBe(text)
+  })
+})
+
+describe('describeJS(value)', () => {
+  it.each([
+    [null, 'null'],
+    [new Uint8Array(6), '<Uint8Array of 6 bytes>'],
+    [Buffer.from('a'), '<Buffer of 1 byte>'],
+    ['text', "'text'"],
+    [42, '42'],
+  ])('names %o as %s, in JavaScript words', (value, text) => {
+    expect(describeJS(value)).toBe(text)
   })
 })
 

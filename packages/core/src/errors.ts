@@ -214,6 +214,20 @@ export function describe(value: unknown): string {
   return `<${name ?? 'object'}>`
 }
 
+/**
+ * How messages in JavaScript's words name a value: as {@link describe}, except `null` (not
+ * Python's `None`) and bytes, named by their class and size (`<Uint8Array of 6 bytes>`) rather
+ * than as a Python `b'…'` literal. (The validator keeps CPython's `repr()`.)
+ */
+export function describeJS(value: unknown): string {
+  if (value === null) return 'null'
+  if (value instanceof Uint8Array) {
+    const n = value.length
+    return `<${value.constructor.name} of ${n} byte${n === 1 ? '' : 's'}>`
+  }
+  return describe(value)
+}
+
 function latin1Repr(bytes: Uint8Array): string {
   let out = ''
   for (const b of bytes.subarray(0, 64)) {

@@ -11,7 +11,7 @@
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
  * @module
  */
-import { WSGIError, describe, invalidArgType, isWSGIError, toError } from '../errors.ts'
+import { WSGIError, describeJS, invalidArgType, isWSGIError, toError } from '../errors.ts'
 import { Headers } from '../headers.ts'
 import type {
   ErrorStream,
@@ -415,7 +415,7 @@ export abstract class BaseHandler {
     if (!(data instanceof Uint8Array)) {
       throw new WSGIError(
         'ERR_WSGI_INVALID_BODY_CHUNK',
-        `A body chunk must be a Uint8Array, such as a Buffer (got ${describe(data)})`,
+        `A body chunk must be a Uint8Array, such as a Buffer (got ${describeJS(data)})`,
       )
     }
     if (this.status === undefined || this.status === '') {
@@ -545,7 +545,7 @@ export abstract class BaseHandler {
     if (!(code >= 200 && code <= 599)) {
       throw new WSGIError(
         'ERR_WSGI_INVALID_STATUS',
-        `A final status must have a code from 200 to 599 (got ${describe(this.status)})`,
+        `A final status must have a code from 200 to 599 (got ${describeJS(this.status)})`,
       )
     }
     this.#declaredLength = declaredLength(this.headers)
@@ -686,7 +686,7 @@ export abstract class BaseHandler {
     const returned: unknown = this.result
     if (returned === null || typeof returned !== 'object') {
       throw invalidArgType(
-        `The application must return an iterable of bytes (got ${describe(returned)})`,
+        `The application must return an iterable of Uint8Array chunks (got ${describeJS(returned)})`,
       )
     }
     const result = returned as ResponseBody
@@ -758,7 +758,7 @@ export function checkStatus(status: unknown): asserts status is Status {
   if (typeof status !== 'string') {
     throw new WSGIError(
       'ERR_WSGI_INVALID_STATUS',
-      `Status must be a string such as '200 OK' (got ${describe(status)})`,
+      `Status must be a string such as '200 OK' (got ${describeJS(status)})`,
     )
   }
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
@@ -806,7 +806,7 @@ function declaredLength(headers: Headers | undefined): number | undefined {
     if (!/^[0-9]{1,15}$/.test(digits)) {
       throw new WSGIError(
         'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length must be a non-negative decimal integer (got ${describe(value)})`,
+        `Content-Length must be a non-negative decimal integer (got ${describeJS(value)})`,
       )
     }
     const n = Number(digits)

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { WSGIError, describe } from '../errors.ts'
+import { WSGIError, describe, describeJS } from '../errors.ts'
 
 // The fast path: one test per string. Names: no C0 control, no DEL; values: HTAB allowed.
 // Either: nothing above U+00FF.
@@ -30,8 +30,8 @@ function checkString(value: unknown, what: 'name' | 'value', name: string): void
     throw new WSGIError(
       'ERR_WSGI_INVALID_HEADER',
       what === 'name'
-        ? `Header name must be a string (got ${describe(value)})`
-        : `Header ${name} value must be a string (got ${describe(value)})`,
+        ? `Header name must be a string (got ${describeJS(value)})`
+        : `Header ${name} value must be a string (got ${describeJS(value)})`,
     )
   }
   const bad = (what === 'name' ? NAME_BAD : VALUE_BAD).exec(value)
@@ -66,6 +66,6 @@ export function checkHeaderList(headers: unknown): void {
     if (!Array.isArray(item) || item.length !== 2) return
     const [name, value] = item as [unknown, unknown]
     checkString(name, 'name', '')
-    checkString(value, 'value', describe(name))
+    checkString(value, 'value', describeJS(name))
   }
 }

@@ -716,7 +716,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s(enc('200 OK') as unknown as `${number} ${string}`, [])
         return []
       },
-      "[ERR_WSGI_INVALID_STATUS]: Status must be a string such as '200 OK' (got b'200 OK')",
+      "[ERR_WSGI_INVALID_STATUS]: Status must be a string such as '200 OK' (got <Buffer of 6 bytes>)",
     ],
     [
       'a status without reason',
@@ -740,7 +740,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s('200 OK', [[enc('Content-Type') as unknown as string, 'text/plain']])
         return []
       },
-      "[ERR_WSGI_INVALID_HEADER]: Header name must be a string (got b'Content-Type')",
+      '[ERR_WSGI_INVALID_HEADER]: Header name must be a string (got <Buffer of 12 bytes>)',
     ],
   ])('answers 500 and logs the error for %s', async (_name, app, logged) => {
     const { out, err } = await runMatrix(app)
