@@ -53,6 +53,11 @@ describe('wsgi serve: kinds of export', () => {
     ],
     [['--kind', 'node', 'listener.mjs:unnamed'], 'unnamed /x', 'as a Node (req, res) listener'],
     [['app.mjs'], 'esm default |/x', 'serving app.mjs as a gateway app'],
+    [
+      ['--validate', 'app.mjs'],
+      'esm default |/x',
+      'app.mjs as a gateway app, checked by validator()',
+    ],
   ])('serves %j', async (args, body, line) => {
     const cli = await serveWsgi(['--host', '127.0.0.1', ...args], { cwd: fixtures })
     expect(cli.output.stdout).toContain(line)

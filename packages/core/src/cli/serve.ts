@@ -29,7 +29,9 @@ export async function buildApp(
     options.module === undefined
       ? { app: demoApp, line: undefined }
       : await loadApp(options.module, options.exportName, process.cwd(), options.kind)
-  return { app: options.validate ? validator(loaded.app) : loaded.app, line: loaded.line }
+  if (!options.validate) return loaded
+  const line = loaded.line === undefined ? undefined : `${loaded.line}, checked by validator()`
+  return { app: validator(loaded.app), line }
 }
 
 /** The certificate and key of `--certfile`/`--keyfile`, or none for plain HTTP. */
