@@ -423,9 +423,7 @@ export class WSGIServer {
     // so the environ gets HTTPS 'on' and wsgi.url_scheme 'https'.
     const { tls, ...httpOptions } = options as ServerOptions & { readonly tls?: TLSOptions }
     this.httpServer =
-      tls === undefined
-        ? createServer(httpOptions)
-        : createHttpsServer({ ...httpOptions, ...tls })
+      tls === undefined ? createServer(httpOptions) : createHttpsServer({ ...httpOptions, ...tls })
     this.#maxHeaderSize = options.maxHeaderSize ?? maxHeaderSize
     attachListener(this.httpServer, this.#onRequest)
     this.httpServer.on('clientError', this.#onClientError)
