@@ -188,6 +188,20 @@ export function invalidArgType(message: string): TypeError & { code: 'ERR_WSGI_I
 }
 
 /**
+ * How messages in JavaScript's words name a value: as {@link describe}, except `null` (not
+ * Python's `None`) and bytes, named by their class and size (`<Uint8Array of 6 bytes>`) rather
+ * than as a Python `b'…'` literal. (The validator keeps CPython's `repr()`.)
+ */
+export function describeJS(value: unknown): string {
+  if (value === null) return 'null'
+  if (value instanceof Uint8Array) {
+    const n = value.length
+    return `<${value.constructor.name} of ${n} byte${n === 1 ? '' : 's'}>`
+  }
+  return describe(value)
+}
+
+/**
  * Normalises anything thrown into an `Error`: errors pass through unchanged, other values are
  * wrapped so that logging always has a message and a stack.
  */
@@ -212,20 +226,6 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`
   const name = (value as { constructor?: { name?: string } }).constructor?.name
   return `<${name ?? 'object'}>`
-}
-
-/**
- * How messages in JavaScript's words name a value: as {@link describe}, except `null` (not
- * Python's `None`) and bytes, named by their class and size (`<Uint8Array of 6 bytes>`) rather
- * than as a Python `b'…'` literal. (The validator keeps CPython's `repr()`.)
- */
-export function describeJS(value: unknown): string {
-  if (value === null) return 'null'
-  if (value instanceof Uint8Array) {
-    const n = value.length
-    return `<${value.constructor.name} of ${n} byte${n === 1 ? '' : 's'}>`
-  }
-  return describe(value)
 }
 
 function latin1Repr(bytes: Uint8Array): string {

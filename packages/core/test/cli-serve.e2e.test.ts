@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url'
 
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 
-import { buildIfStale, runWsgi, serveWsgi } from '@wsgi/conformance'
+// By path, not as `@wsgi/conformance`: conformance depends on core (see test/helpers).
+import { buildIfStale, runWsgi, serveWsgi } from '../../conformance/src/wsgi-command.ts'
 
 const core = fileURLToPath(new URL('..', import.meta.url))
 const fixtures = join(core, 'test', 'fixtures', 'cli')

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
 import { USAGE, UsageError, parseCommandLine } from './args.ts'
 import { announceListening, runPrimary } from './cluster.ts'
 import type { CLIOutput } from './output.ts'
-import { banner } from './output.ts'
+import { banner, httpsBanner } from './output.ts'
 import { RELOAD_CHILD, runReloader } from './reload.ts'
 import { ListenError, serve } from './serve.ts'
 import { StartupError } from './wrap-app.ts'
@@ -60,14 +60,14 @@ export async function main(
         if (options.workers !== undefined && cluster.isPrimary)
           return await runPrimary(options, out)
         const inCluster = cluster.isWorker
-        const scheme = options.certfile === undefined ? 'http' : 'https'
+        const tls = options.certfile !== undefined
         return await serve(
           options,
           {
             multiprocess: inCluster && (options.workers ?? 1) > 1,
             onListening: (address) => {
               if (inCluster) announceListening(address)
-              else out.stdout(banner(address, '', scheme))
+              else out.stdout(tls ? httpsBanner(banner(address)) : banner(address))
               // Under --reload: the port to keep when the next server starts (port 0 asked).
               if (process.env[RELOAD_CHILD] !== undefined) {
                 process.send?.({ type: 'wsgi:reload-port', port: address.port })

@@ -12,6 +12,14 @@ export interface CLIOutput {
   readonly stderr: (text: string) => void
 }
 
+/**
+ * The {@link banner} line of an HTTPS server (`--certfile`): the same line, with HTTPS for HTTP
+ * and `https://` URLs.
+ */
+export function httpsBanner(line: string): string {
+  return line.replace('Serving HTTP ', 'Serving HTTPS ').replaceAll('http://', 'https://')
+}
+
 const WILDCARDS: ReadonlySet<string> = new Set(['', '::', '0.0.0.0'])
 
 /**
@@ -24,16 +32,12 @@ const WILDCARDS: ReadonlySet<string> = new Set(['', '::', '0.0.0.0'])
  * banner({ address: '::', port: 8000 }) // 'Serving HTTP on :: port 8000 (http://localhost:8000/) ...'
  * ```
  */
-export function banner(
-  address: Pick<AddressInfo, 'address' | 'port'>,
-  suffix = '',
-  scheme: 'http' | 'https' = 'http',
-): string {
+export function banner(address: Pick<AddressInfo, 'address' | 'port'>, suffix = ''): string {
   const host = WILDCARDS.has(address.address)
     ? 'localhost'
     : address.address.includes(':')
       ? `[${address.address}]`
       : address.address
-  const url = `${scheme}://${host}:${address.port}/`
-  return `Serving ${scheme.toUpperCase()} on ${address.address || '0.0.0.0'} port ${address.port} (${url})${suffix} ...\n`
+  const url = `http://${host}:${address.port}/`
+  return `Serving HTTP on ${address.address || '0.0.0.0'} port ${address.port} (${url})${suffix} ...\n`
 }
