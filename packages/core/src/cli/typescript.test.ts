@@ -10,7 +10,7 @@ import { findTsx, importEntry } from './typescript.ts'
 const fixtures = fileURLToPath(new URL('../../test/fixtures/cli/', import.meta.url))
 
 describe('findTsx(file, cwd)', () => {
-  it("finds the tsx of the app's project (a devDependency of this package)", () => {
+  it("finds the tsx of the app's project (a devDependency of the workspace root)", () => {
     expect(findTsx(join(fixtures, 'app.ts'), fixtures)).toMatch(/[\\/]tsx[\\/]/)
   })
   // None outside any project: the end-to-end test (cli-serve.e2e) runs that in a process
