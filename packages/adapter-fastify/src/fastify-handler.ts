@@ -67,9 +67,15 @@ const GENERIC_ERROR = 'A server error occurred.  Please contact the administrato
 
 const RESOLVED: Promise<void> = Promise.resolve()
 
-/** The error Fastify's error handler gets for an app failure, unless `exposeErrors` is set. */
+/**
+ * The error Fastify's error handler gets for an app failure, unless `exposeErrors` is set. It
+ * carries the app error's `code` (`ERR_WSGI_…`), so Fastify's log shows it, and nothing of its
+ * message, which Fastify's default handler would send to the client.
+ */
 function hiddenError(error: unknown): Error {
-  return Object.assign(new Error(GENERIC_ERROR, { cause: error }), { statusCode: 500 })
+  const code = (error as { code?: unknown } | null)?.code
+  const hidden = Object.assign(new Error(GENERIC_ERROR, { cause: error }), { statusCode: 500 })
+  return typeof code === 'string' ? Object.assign(hidden, { code }) : hidden
 }
 
 /** `'404 Not Found'` -> 404 (the status line was checked by `startResponse`). */

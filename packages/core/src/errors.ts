@@ -119,7 +119,8 @@ const kWSGIError: unique symbol = Symbol.for('@wsgi/core.WSGIError')
 /**
  * A breach of the gateway protocol, with a stable {@link WSGIErrorCode}.
  *
- * `toString()` gives Node core's format, `WSGIError [ERR_WSGI_…]: message`. Identity is checked by
+ * `toString()` and the first line of `stack` give Node core's format, `WSGIError [ERR_WSGI_…]:
+ * message`, so the code shows wherever a host framework prints the error. Identity is checked by
  * a brand, so `instanceof` and {@link isWSGIError} work across duplicate package copies.
  *
  * @example
@@ -133,6 +134,13 @@ export class WSGIError extends Error {
   constructor(code: WSGIErrorCode, message: string, options?: ErrorOptions) {
     super(message, options)
     this.code = code
+    // The code goes into the first line of the stack too, as in Node's own errors: that line is
+    // what Express's final handler, Koa's onerror and most loggers print. V8 writes the stack
+    // the first time it is read, with the name of that moment.
+    const name = this.name
+    Object.defineProperty(this, 'name', { value: `${name} [${code}]`, configurable: true })
+    Reflect.get(this, 'stack')
+    delete (this as { name?: string }).name
   }
 
   override get name(): string {
@@ -179,6 +187,20 @@ export function isWSGIError(value: unknown): value is WSGIError {
  */
 export function invalidArgType(message: string): TypeError & { code: 'ERR_WSGI_INVALID_ARG_TYPE' } {
   return Object.assign(new TypeError(message), { code: 'ERR_WSGI_INVALID_ARG_TYPE' as const })
+}
+
+/**
+ * How messages in JavaScript's words name a value: as {@link describe}, except `null` (not
+ * Python's `None`) and bytes, named by their class and size (`<Uint8Array of 6 bytes>`) rather
+ * than as a Python `b'…'` literal. (The validator keeps CPython's `repr()`.)
+ */
+export function describeJS(value: unknown): string {
+  if (value === null) return 'null'
+  if (value instanceof Uint8Array) {
+    const n = value.length
+    return `<${value.constructor.name} of ${n} byte${n === 1 ? '' : 's'}>`
+  }
+  return describe(value)
 }
 
 /**

@@ -15,6 +15,8 @@
  */
 import { createServer, maxHeaderSize } from 'node:http'
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { SecureContextOptions } from 'node:tls'
 import { hostname } from 'node:os'
 import type { Duplex } from 'node:stream'
 
@@ -417,7 +419,11 @@ export class WSGIServer {
   ) {
     this.serverAddress = serverAddress
     this.RequestHandlerClass = RequestHandlerClass
-    this.httpServer = createServer(options)
+    // `tls` (from makeServer) makes it an https server: SERVER_PORT's socket is then encrypted,
+    // so the environ gets HTTPS 'on' and wsgi.url_scheme 'https'.
+    const { tls, ...httpOptions } = options as ServerOptions & { readonly tls?: TLSOptions }
+    this.httpServer =
+      tls === undefined ? createServer(httpOptions) : createHttpsServer({ ...httpOptions, ...tls })
     this.#maxHeaderSize = options.maxHeaderSize ?? maxHeaderSize
     attachListener(this.httpServer, this.#onRequest)
     this.httpServer.on('clientError', this.#onClientError)
@@ -610,6 +616,9 @@ export type WSGIServerClass = new (
   options?: ServerOptions,
 ) => WSGIServer
 
+/** The certificate and key of an HTTPS server (`node:tls` secure context options). */
+export type TLSOptions = SecureContextOptions
+
 /** Options of {@link makeServer}. */
 export interface MakeServerOptions {
   /** The server class. Default {@link WSGIServer}. */
@@ -625,6 +634,11 @@ export interface MakeServerOptions {
   readonly accessLog?: boolean | undefined
   /** Most request body bytes an app may read; more is answered 413. Sets `WSGIServer#inputLimit`. */
   readonly inputLimit?: number | undefined
+  /**
+   * Serve HTTPS with this certificate and key (`{ key, cert }`, PEM, as `https.createServer`
+   * takes them): `wsgi.url_scheme` is `'https'` and `HTTPS` is `'on'`.
+   */
+  readonly tls?: TLSOptions | undefined
 }
 
 /**
@@ -648,7 +662,9 @@ export async function makeServer(
   const server = new ServerClass(
     [host, port],
     options.handlerClass ?? WSGIRequestHandler,
-    options.serverOptions ?? {},
+    options.tls === undefined
+      ? (options.serverOptions ?? {})
+      : ({ ...options.serverOptions, tls: options.tls } as ServerOptions),
   )
   if (options.accessLog !== undefined) server.accessLog = options.accessLog
   if (options.inputLimit !== undefined) server.inputLimit = options.inputLimit

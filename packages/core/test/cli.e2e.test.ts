@@ -152,6 +152,7 @@ describe('wsgi --help, --version and bad usage', () => {
     const { code, stdout } = await runToEnd(['--version'])
     expect(code).toBe(0)
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+    // (cli-serve.e2e.test.ts checks it is the version in package.json.)
   })
 
   it.each([
@@ -161,7 +162,7 @@ describe('wsgi --help, --version and bad usage', () => {
     [['serve', '--nope'], /Unknown option '--nope'/],
     [['serve', 'missing.mjs'], /cannot find module 'missing.mjs'/],
     [['serve', 'app.mjs:nope'], /module 'app.mjs' has no export 'nope'/],
-    [['serve', 'app.mjs:notAnApp'], /is not a function \(got 42\)/],
+    [['serve', 'app.mjs:notAnApp'], /42 is not an application/],
     [['serve', '--workers', '2', '--port', '0', 'missing.mjs'], /cannot find module 'missing.mjs'/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const { code, stderr } = await runToEnd(args)

@@ -9,7 +9,11 @@ import type { ErrorStream } from '@wsgi/core/types'
 /** The part of a pino-style logger used here. */
 export interface ErrorLogger {
   error(message: string): void
+  error(fields: { readonly code: string }, message: string): void
 }
+
+// The first line core's logException() writes: `Name [ERR_WSGI_…]: message`.
+const CODE_LINE = /^[\w$.]+ \[(ERR_[A-Z0-9_]+)\]: /
 
 /**
  * An {@link ErrorStream} that logs at `error` level. Text is held until a write ends a line (so a
@@ -35,6 +39,10 @@ export class LogErrorStream implements ErrorStream {
   flush(): void {
     const text = this.#pending.replace(/\n+$/, '')
     this.#pending = ''
-    if (text !== '') this.#log.error(text)
+    if (text === '') return
+    // The error's code as a field of the entry, so a log query can find it (`code`).
+    const code = CODE_LINE.exec(text)?.[1]
+    if (code === undefined) this.#log.error(text)
+    else this.#log.error({ code }, text)
   }
 }

@@ -11,6 +11,10 @@ const defaults = {
   validate: false,
   accessLog: true,
   inputLimit: undefined,
+  kind: undefined,
+  reload: false,
+  certfile: undefined,
+  keyfile: undefined,
 }
 
 describe('parseCommandLine(argv)', () => {
@@ -38,6 +42,12 @@ describe('parseCommandLine(argv)', () => {
     [['serve', '-w', '4', '--validate'], { workers: 4, validate: true }],
     [['serve', '--no-access-log'], { accessLog: false }],
     [['serve', '--input-limit', '1048576'], { inputLimit: 1048576 }],
+    [['serve', 'app.js', '--kind', 'koa'], { module: 'app.js', kind: 'koa' }],
+    [['serve', 'pkg.mod:app', '--reload'], { module: 'pkg.mod', exportName: 'app', reload: true }],
+    [
+      ['serve', '--certfile', 'c.pem', '--keyfile', 'k.pem'],
+      { certfile: 'c.pem', keyfile: 'k.pem' },
+    ],
     [
       ['serve', '--validate', 'x.mjs:app', '--port', '9000'],
       { module: 'x.mjs', exportName: 'app', port: 9000, validate: true },
@@ -61,6 +71,8 @@ describe('parseCommandLine(argv)', () => {
     [['serve', '--validate=yes'], /does not take an argument/],
     [['serve', ':app'], /missing module path/],
     [['serve', 'app.mjs:1st'], /'1st' is not an export name/],
+    [['serve', '--kind', 'django'], /--kind must be one of gateway, express, koa, fastify/],
+    [['serve', '--certfile', 'c.pem'], /--certfile and --keyfile go together/],
   ])('rejects %j with a UsageError', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError)
     expect(() => parseCommandLine(argv)).toThrow(message)
@@ -82,7 +94,18 @@ describe('splitModuleSpec(spec)', () => {
 
 describe('USAGE', () => {
   it('names every option', () => {
-    for (const flag of ['--host', '--port', '--workers', '--validate', '--help', '--version']) {
+    for (const flag of [
+      '--host',
+      '--port',
+      '--workers',
+      '--validate',
+      '--kind',
+      '--reload',
+      '--certfile',
+      '--keyfile',
+      '--help',
+      '--version',
+    ]) {
       expect(USAGE).toContain(flag)
     }
   })

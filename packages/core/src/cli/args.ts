@@ -10,6 +10,9 @@
 
 import { parseArgs } from 'node:util'
 
+import { APP_KINDS } from './app-kind.ts'
+import type { AppKind } from './app-kind.ts'
+
 /** Where the application comes from and how to serve it. */
 export interface ServeOptions {
   /** The module path as typed (relative to the working directory), or none for the demo app. */
@@ -28,6 +31,13 @@ export interface ServeOptions {
   readonly accessLog: boolean
   /** Most request body bytes an app may read (413 beyond); none means no limit. */
   readonly inputLimit: number | undefined
+  /** What the export is (`--kind`); none means told by its shape (see `app-kind.ts`). */
+  readonly kind: AppKind | undefined
+  /** Restart the server when a file under the application's folder changes. */
+  readonly reload: boolean
+  /** PEM certificate and key files: serve HTTPS. Both or neither. */
+  readonly certfile: string | undefined
+  readonly keyfile: string | undefined
 }
 
 /** What the command line asks for. */
@@ -50,10 +60,16 @@ export const USAGE: string = `Usage: wsgi serve [module[:export]] [options]
 Serve a gateway (WSGI, PEP 3333) application over HTTP, like python -m wsgiref.simple_server.
 
 Arguments:
-  module[:export]    path of an ESM or CommonJS module, relative to the current directory.
-                     The application is its default export (for CommonJS: module.exports
-                     when it is a function), or the export named after ':' (dots walk into
-                     objects: app.js:routes.api). Without a module the demo app is served.
+  module[:export]    path of an ESM, CommonJS or TypeScript module, relative to the current
+                     directory, or gunicorn's dotted form (pkg.mod:app is ./pkg/mod.js, .mjs,
+                     .cjs, .ts or pkg/mod/index.js). The application is its default export
+                     (for CommonJS: module.exports), or the export named after ':' (dots walk
+                     into objects: app.js:routes.api). Without a module the demo app is served.
+
+                     A gateway app is served as it is; an Express, Koa, Fastify or Hono app, a
+                     { fetch } object or (request) => Response function, and a Node (req, res)
+                     listener through the matching from* bridge (its @wsgi/adapter-* package
+                     must be installed). The startup line says which.
 
 Options:
   --host HOST        interface to listen on (default: '' = every interface)
@@ -63,6 +79,12 @@ Options:
   --validate         check every request and response with validator() (wsgiref.validate)
   --no-access-log    do not log each request to stderr (errors are still logged)
   --input-limit N    most request body bytes an app may read; a larger body is answered 413
+  --kind KIND        what the export is, instead of telling it by its shape: gateway,
+                     express, koa, fastify, fetch or node (a (req, res) function of two
+                     parameters is a gateway app unless they are named req and res)
+  --reload           restart the server when a file under the module's folder changes
+  --certfile FILE    PEM certificate: serve HTTPS (with --keyfile)
+  --keyfile FILE     PEM private key of --certfile
   -h, --help         show this help and exit
   -V, --version      show the version and exit
 
@@ -77,6 +99,10 @@ const OPTIONS = {
   validate: { type: 'boolean' },
   'no-access-log': { type: 'boolean' },
   'input-limit': { type: 'string' },
+  kind: { type: 'string' },
+  reload: { type: 'boolean' },
+  certfile: { type: 'string' },
+  keyfile: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const
@@ -138,6 +164,13 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0] ?? ''}'`)
 
   const [module, exportName] = spec === undefined ? [undefined, undefined] : splitModuleSpec(spec)
+  const kind = values.kind
+  if (kind !== undefined && !(APP_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`option --kind must be one of ${APP_KINDS.join(', ')} (got '${kind}')`)
+  }
+  if ((values.certfile === undefined) !== (values.keyfile === undefined)) {
+    throw new UsageError('options --certfile and --keyfile go together')
+  }
   return {
     kind: 'serve',
     options: {
@@ -153,6 +186,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
         values['input-limit'] === undefined
           ? undefined
           : integer('input-limit', values['input-limit'], 0, Number.MAX_SAFE_INTEGER),
+      kind: kind as AppKind | undefined,
+      reload: values.reload === true,
+      certfile: values.certfile,
+      keyfile: values.keyfile,
     },
   }
 }

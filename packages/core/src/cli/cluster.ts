@@ -14,7 +14,7 @@ import type { Worker } from 'node:cluster'
 
 import type { ServeOptions } from './args.ts'
 import type { CLIOutput } from './output.ts'
-import { banner } from './output.ts'
+import { banner, httpsBanner } from './output.ts'
 import { onStopSignal } from './signals.ts'
 
 /** What a worker sends the primary once it listens (cluster's own event lacks the address). */
@@ -78,7 +78,8 @@ export function runPrimary(options: ServeOptions, out: CLIOutput): Promise<numbe
       listening++
       if (!announced && listening === workers) {
         announced = true
-        out.stdout(banner(message.address, ` with ${workers} workers`))
+        const line = banner(message.address, ` with ${workers} workers`)
+        out.stdout(options.certfile === undefined ? line : httpsBanner(line))
       }
     })
 

@@ -27,13 +27,15 @@ describe('loadApp(modulePath, exportName, cwd)', () => {
     ['named.cjs', 'api', 'cjs api'],
     ['named.cjs', 'hidden', 'cjs hidden'],
     ['transpiled.cjs', undefined, 'transpiled default'],
+    ['async-factory.mjs', undefined, 'built'],
   ])('loads %s export %s', async (module, exportName, body) => {
-    const app = await loadApp(module, exportName, fixtures)
+    const { app, line } = await loadApp(module, exportName, fixtures)
     expect(await bodyOf(app)).toBe(body)
+    expect(line).toMatch(/^serving \S+ as a gateway app$/)
   })
 
   it('resolves the path against the working directory', async () => {
-    const app = await loadApp(
+    const { app } = await loadApp(
       'fixtures/cli/app.mjs',
       'hello',
       fileURLToPath(new URL('../../test/', import.meta.url)),
@@ -50,17 +52,13 @@ describe('loadApp(modulePath, exportName, cwd)', () => {
       /module 'app.mjs' has no export 'nope' \(it exports: default, hello, nested, notAnApp\)/,
     ],
     ['app.mjs', 'nested.nope', /module 'app.mjs' has no export 'nested.nope'/],
-    ['app.mjs', 'notAnApp', /export 'notAnApp' of module 'app.mjs' is not a function \(got 42\)/],
+    ['app.mjs', 'notAnApp', /cannot serve app.mjs:notAnApp: 42 is not an application/],
     [
       'no-default.mjs',
       undefined,
       /module 'no-default.mjs' has no default export; name one as no-default.mjs:<export> \(it exports: onlyNamed\)/,
     ],
-    [
-      'named.cjs',
-      undefined,
-      /export 'default' of module 'named.cjs' is not a function \(got <Object>\)/,
-    ],
+    ['named.cjs', undefined, /cannot serve named.cjs: <Object> is not an application/],
   ])('rejects %s export %s with a UsageError', async (module, exportName, message) => {
     const promise = loadApp(module, exportName, fixtures)
     await expect(promise).rejects.toThrow(UsageError)

@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs'
 import { USAGE, UsageError, parseCommandLine } from './args.ts'
 import { announceListening, runPrimary } from './cluster.ts'
 import type { CLIOutput } from './output.ts'
-import { banner } from './output.ts'
+import { banner, httpsBanner } from './output.ts'
+import { RELOAD_CHILD, runReloader } from './reload.ts'
 import { ListenError, serve } from './serve.ts'
+import { StartupError } from './wrap-app.ts'
 
 /** The process streams. */
 export const processOutput: CLIOutput = {
@@ -52,19 +54,32 @@ export async function main(
         return 0
       case 'serve': {
         const { options } = command
+        if (options.reload && process.env[RELOAD_CHILD] === undefined) {
+          return await runReloader(argv, options, out)
+        }
         if (options.workers !== undefined && cluster.isPrimary)
           return await runPrimary(options, out)
         const inCluster = cluster.isWorker
+        const tls = options.certfile !== undefined
         return await serve(
           options,
           {
             multiprocess: inCluster && (options.workers ?? 1) > 1,
-            onListening: inCluster
-              ? announceListening
-              : (address) => {
-                  out.stdout(banner(address))
-                },
-            repeatSignal: inCluster ? 'ignore' : 'force',
+            onListening: (address) => {
+              if (inCluster) announceListening(address)
+              else out.stdout(tls ? httpsBanner(banner(address)) : banner(address))
+              // Under --reload: the port to keep when the next server starts (port 0 asked).
+              if (process.env[RELOAD_CHILD] !== undefined) {
+                process.send?.({ type: 'wsgi:reload-port', port: address.port })
+              }
+            },
+            // One line per command, not per worker (a restarted worker has a higher id).
+            onLoaded: (line) => {
+              if (!inCluster || cluster.worker?.id === 1) out.stdout(`wsgi: ${line}\n`)
+            },
+            // A cluster worker or a --reload child gets Ctrl-C twice (from the terminal, and
+            // forwarded by its parent), which forces the exit when it must.
+            repeatSignal: inCluster || process.env[RELOAD_CHILD] !== undefined ? 'ignore' : 'force',
           },
           out,
         )
@@ -75,7 +90,7 @@ export async function main(
       out.stderr(`wsgi: error: ${error.message}\nTry 'wsgi --help' for more information.\n`)
       return 2
     }
-    if (error instanceof ListenError) {
+    if (error instanceof ListenError || error instanceof StartupError) {
       out.stderr(`wsgi: error: ${error.message}\n`)
       return 1
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { banner } from './output.ts'
+import { banner, httpsBanner } from './output.ts'
 
 describe('banner(address, suffix)', () => {
   it.each([
@@ -28,6 +28,15 @@ describe('banner(address, suffix)', () => {
   it('puts the suffix before the dots', () => {
     expect(banner({ address: '::', port: 1 }, ' with 2 workers')).toBe(
       'Serving HTTP on :: port 1 (every interface; open http://localhost:1/) with 2 workers ...\n',
+    )
+  })
+})
+
+describe('httpsBanner(line)', () => {
+  it('says HTTPS and https:// for a server with --certfile', () => {
+    const line = 'Serving HTTP on 127.0.0.1 port 5000 (http://127.0.0.1:5000/) ...\n'
+    expect(httpsBanner(line)).toBe(
+      'Serving HTTPS on 127.0.0.1 port 5000 (https://127.0.0.1:5000/) ...\n',
     )
   })
 })

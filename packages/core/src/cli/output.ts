@@ -12,6 +12,14 @@ export interface CLIOutput {
   readonly stderr: (text: string) => void
 }
 
+/**
+ * The {@link banner} line of an HTTPS server (`--certfile`): the same line, with HTTPS for HTTP
+ * and `https://` URLs.
+ */
+export function httpsBanner(line: string): string {
+  return line.replace('Serving HTTP ', 'Serving HTTPS ').replaceAll('http://', 'https://')
+}
+
 const WILDCARDS: ReadonlySet<string> = new Set(['', '::', '0.0.0.0'])
 
 /**

@@ -5,22 +5,44 @@
  * @module
  */
 
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 
 import { demoApp, makeServer } from '../simple-server.ts'
-import type { WSGIServer } from '../simple-server.ts'
+import type { TLSOptions, WSGIServer } from '../simple-server.ts'
 import type { WSGIApplication } from '../types.ts'
 import { validator } from '../validate.ts'
 import type { ServeOptions } from './args.ts'
 import { loadApp } from './load-app.ts'
 import type { CLIOutput } from './output.ts'
 import { onStopSignal } from './signals.ts'
+import { StartupError } from './wrap-app.ts'
 
-/** The application the options name (the demo app without a module), validated on request. */
-export async function buildApp(options: ServeOptions): Promise<WSGIApplication> {
-  const app =
-    options.module === undefined ? demoApp : await loadApp(options.module, options.exportName)
-  return options.validate ? validator(app) : app
+/**
+ * The application the options name (the demo app without a module), validated on request, and
+ * the line that says how it is served (none for the demo app).
+ */
+export async function buildApp(
+  options: ServeOptions,
+): Promise<{ app: WSGIApplication; line: string | undefined }> {
+  const loaded =
+    options.module === undefined
+      ? { app: demoApp, line: undefined }
+      : await loadApp(options.module, options.exportName, process.cwd(), options.kind)
+  if (!options.validate) return loaded
+  const line = loaded.line === undefined ? undefined : `${loaded.line}, checked by validator()`
+  return { app: validator(loaded.app), line }
+}
+
+/** The certificate and key of `--certfile`/`--keyfile`, or none for plain HTTP. */
+export async function readTLS(options: ServeOptions): Promise<TLSOptions | undefined> {
+  const { certfile, keyfile } = options
+  if (certfile === undefined || keyfile === undefined) return undefined
+  const read = (flag: string, path: string): Promise<Buffer> =>
+    readFile(path).catch((error: unknown) => {
+      throw new StartupError(`cannot read --${flag} ${path}: ${(error as Error).message}`)
+    })
+  return { cert: await read('certfile', certfile), key: await read('keyfile', keyfile) }
 }
 
 /** How {@link serve} runs: alone, or as one worker of a cluster. */
@@ -29,6 +51,8 @@ export interface ServeMode {
   readonly multiprocess: boolean
   /** Called once the server listens; alone it prints the banner, in a cluster it tells the primary. */
   readonly onListening: (address: AddressInfo) => void
+  /** Called with the line saying how the app is served (`serving app.js as …`), if it says. */
+  readonly onLoaded?: ((line: string) => void) | undefined
   /** What a second stop signal does (see `onStopSignal`). */
   readonly repeatSignal: 'force' | 'ignore'
 }
@@ -37,7 +61,10 @@ export interface ServeMode {
  * Serves the application until SIGTERM or SIGINT, then stops accepting connections, lets the
  * requests in flight finish and resolves with exit code 0.
  *
- * @throws UsageError when the module or its export cannot be found (exit code 2).
+ * @throws UsageError when the module or its export cannot be found, or is no application
+ *   (exit code 2).
+ * @throws StartupError when its adapter or TypeScript loader is missing, or a TLS file cannot
+ *   be read (exit code 1).
  * @throws ListenError when the server cannot listen: port taken, not allowed, address not local.
  */
 export async function serve(
@@ -61,11 +88,15 @@ export async function serve(
     { repeat: mode.repeatSignal },
   )
   try {
-    let app = await buildApp(options)
+    const built = await buildApp(options)
+    let { app } = built
+    if (built.line !== undefined) mode.onLoaded?.(built.line)
     if (mode.multiprocess) app = multiprocess(app)
+    const tls = await readTLS(options)
     server = await makeServer(options.host, options.port, app, {
       accessLog: options.accessLog,
       inputLimit: options.inputLimit,
+      tls,
     }).catch((error: unknown) => {
       throw listenError(error, options)
     })

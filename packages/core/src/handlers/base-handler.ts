@@ -11,7 +11,7 @@
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
  * @module
  */
-import { WSGIError, describe, invalidArgType, isWSGIError, toError } from '../errors.ts'
+import { WSGIError, describeJS, invalidArgType, isWSGIError, toError } from '../errors.ts'
 import { Headers } from '../headers.ts'
 import type {
   ErrorStream,
@@ -27,6 +27,7 @@ import type {
 } from '../types.ts'
 import { FileWrapper, guessScheme, isHopByHop } from '../util.ts'
 import { latin1ToBytes } from '../_internal/latin1.ts'
+import { checkHeaderList } from './check-headers.ts'
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
@@ -335,7 +336,9 @@ export abstract class BaseHandler {
    * The `start_response()` callable given to the application. Bound: it can be passed around.
    *
    * @throws WSGIError `ERR_WSGI_HEADERS_ALREADY_SET` on a second call without `excInfo`;
-   *   `ERR_WSGI_INVALID_STATUS`, `ERR_WSGI_INVALID_HEADER`, `ERR_WSGI_HOP_BY_HOP_HEADER` for bad input;
+   *   `ERR_WSGI_INVALID_STATUS`, `ERR_WSGI_INVALID_HEADER`, `ERR_WSGI_NOT_LATIN1`,
+   *   `ERR_WSGI_HOP_BY_HOP_HEADER` for bad input (headers are checked here, at the call, as
+   *   wsgiref's `start_response` does, on every host);
    *   rethrows `excInfo` when it is given after the headers were sent.
    */
   readonly startResponse: StartResponse = (status, headers, excInfo?): WriteCallable => {
@@ -347,6 +350,9 @@ export abstract class BaseHandler {
     } else if (this.headers !== undefined) {
       throw new WSGIError('ERR_WSGI_HEADERS_ALREADY_SET', 'Headers already set!')
     }
+    // Divergence from wsgiref: latin-1 is checked here, at the call, as the types are; wsgiref
+    // fails later, when send_preamble() encodes the head.
+    checkHeaderList(headers)
     this.status = status
     this.headers = new this.headersClass(headers)
     checkStatus(status)
@@ -409,11 +415,14 @@ export abstract class BaseHandler {
     if (!(data instanceof Uint8Array)) {
       throw new WSGIError(
         'ERR_WSGI_INVALID_BODY_CHUNK',
-        `write() argument must be a bytes instance (got ${describe(data)})`,
+        `A body chunk must be a Uint8Array, such as a Buffer (got ${describeJS(data)})`,
       )
     }
     if (this.status === undefined || this.status === '') {
-      throw new WSGIError('ERR_WSGI_WRITE_BEFORE_START_RESPONSE', 'write() before start_response()')
+      throw new WSGIError(
+        'ERR_WSGI_WRITE_BEFORE_START_RESPONSE',
+        'Body bytes were written before startResponse() was called',
+      )
     }
     if (!this.headersSent) {
       // As in wsgiref, the first chunk (even an empty one) sends the headers; an empty chunk is
@@ -443,7 +452,7 @@ export abstract class BaseHandler {
     if (this.headers === undefined) {
       throw new WSGIError(
         'ERR_WSGI_NO_START_RESPONSE',
-        'The application returned without calling start_response()',
+        'The application returned without calling startResponse()',
       )
     }
     if (!isNullBodyStatus(this.#statusCode())) this.headers.setDefault('Content-Length', '0')
@@ -547,7 +556,7 @@ export abstract class BaseHandler {
     if (!(code >= 200 && code <= 599)) {
       throw new WSGIError(
         'ERR_WSGI_INVALID_STATUS',
-        `A final status must have a code from 200 to 599 (got ${describe(this.status)})`,
+        `A final status must have a code from 200 to 599 (got ${describeJS(this.status)})`,
       )
     }
     this.#declaredLength = declaredLength(this.headers)
@@ -688,7 +697,7 @@ export abstract class BaseHandler {
     const returned: unknown = this.result
     if (returned === null || typeof returned !== 'object') {
       throw invalidArgType(
-        `The application must return an iterable of bytes (got ${describe(returned)})`,
+        `The application must return an iterable of Uint8Array chunks (got ${describeJS(returned)})`,
       )
     }
     const result = returned as ResponseBody
@@ -734,7 +743,7 @@ export abstract class BaseHandler {
     if (this.headers === undefined) {
       throw new WSGIError(
         'ERR_WSGI_NO_START_RESPONSE',
-        'The application returned without calling start_response()',
+        'The application returned without calling startResponse()',
       )
     }
     return this.headers
@@ -760,7 +769,7 @@ export function checkStatus(status: unknown): asserts status is Status {
   if (typeof status !== 'string') {
     throw new WSGIError(
       'ERR_WSGI_INVALID_STATUS',
-      `Status must be of type str (got ${describe(status)})`,
+      `Status must be a string such as '200 OK' (got ${describeJS(status)})`,
     )
   }
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
@@ -808,7 +817,7 @@ function declaredLength(headers: Headers | undefined): number | undefined {
     if (!/^[0-9]{1,15}$/.test(digits)) {
       throw new WSGIError(
         'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length must be a non-negative decimal integer (got ${describe(value)})`,
+        `Content-Length must be a non-negative decimal integer (got ${describeJS(value)})`,
       )
     }
     const n = Number(digits)

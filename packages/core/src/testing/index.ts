@@ -101,7 +101,7 @@ interface Exchange {
 function noHead(): never {
   throw new WSGIError(
     'ERR_WSGI_NO_START_RESPONSE',
-    'The application returned without calling start_response()',
+    'The application returned without calling startResponse()',
   )
 }
 

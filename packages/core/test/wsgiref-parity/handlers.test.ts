@@ -647,12 +647,12 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
     [
       'a body without startResponse',
       () => [enc('x')],
-      'WSGIError [ERR_WSGI_WRITE_BEFORE_START_RESPONSE]: write() before start_response()',
+      'WSGIError [ERR_WSGI_WRITE_BEFORE_START_RESPONSE]: Body bytes were written before startResponse() was called',
     ],
     [
       'an empty body without startResponse',
       () => [],
-      'WSGIError [ERR_WSGI_NO_START_RESPONSE]: The application returned without calling start_response()',
+      'WSGIError [ERR_WSGI_NO_START_RESPONSE]: The application returned without calling startResponse()',
     ],
     [
       'startResponse twice without excInfo',
@@ -676,7 +676,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s('200 OK', [])
         return ['text'] as unknown as ResponseBody
       },
-      "write() argument must be a bytes instance (got 'text')",
+      "[ERR_WSGI_INVALID_BODY_CHUNK]: A body chunk must be a Uint8Array, such as a Buffer (got 'text')",
     ],
     [
       'a number chunk',
@@ -684,7 +684,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s('200 OK', [])
         return [42] as unknown as ResponseBody
       },
-      'write() argument must be a bytes instance (got 42)',
+      '[ERR_WSGI_INVALID_BODY_CHUNK]: A body chunk must be a Uint8Array, such as a Buffer (got 42)',
     ],
     [
       'an ArrayBuffer chunk (bytes are Uint8Array here)',
@@ -692,7 +692,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s('200 OK', [])
         return [new ArrayBuffer(2)] as unknown as ResponseBody
       },
-      'write() argument must be a bytes instance (got <ArrayBuffer>)',
+      '[ERR_WSGI_INVALID_BODY_CHUNK]: A body chunk must be a Uint8Array, such as a Buffer (got <ArrayBuffer>)',
     ],
     [
       'a string given to write() that the app never awaited',
@@ -700,7 +700,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         void s('200 OK', [])('text' as unknown as Uint8Array)
         return []
       },
-      "write() argument must be a bytes instance (got 'text')",
+      "[ERR_WSGI_INVALID_BODY_CHUNK]: A body chunk must be a Uint8Array, such as a Buffer (got 'text')",
     ],
     [
       'a hop-by-hop header',
@@ -716,7 +716,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s(enc('200 OK') as unknown as `${number} ${string}`, [])
         return []
       },
-      "Status must be of type str (got b'200 OK')",
+      "[ERR_WSGI_INVALID_STATUS]: Status must be a string such as '200 OK' (got <Buffer of 6 bytes>)",
     ],
     [
       'a status without reason',
@@ -740,7 +740,7 @@ describe('observed handler output matrix (wsgiref-inventory §1.4)', () => {
         s('200 OK', [[enc('Content-Type') as unknown as string, 'text/plain']])
         return []
       },
-      "Header names/values must be of type str (got b'Content-Type')",
+      '[ERR_WSGI_INVALID_HEADER]: Header name must be a string (got <Buffer of 12 bytes>)',
     ],
   ])('answers 500 and logs the error for %s', async (_name, app, logged) => {
     const { out, err } = await runMatrix(app)
