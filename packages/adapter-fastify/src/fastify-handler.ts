@@ -61,7 +61,6 @@ export const FASTIFY_REPLY_KEY = 'wsgits.fastify_reply' as const
 /** The outcome of {@link FastifyHandler.start} when the client went away before the head. */
 export const CLIENT_GONE: unique symbol = Symbol('CLIENT_GONE')
 
-const DEFAULT_DRAIN_LIMIT = 65536
 // wsgiref's error_body text (two spaces included), as core's BaseHandler sends it.
 const GENERIC_ERROR = 'A server error occurred.  Please contact the administrator.'
 
@@ -100,8 +99,12 @@ function statusCodeOf(status: string): number {
  *   (server-sent events).
  * - An error before the head rejects {@link start} (Fastify's error handler answers); after it,
  *   the stream is destroyed with the error (Fastify logs it and cuts the connection).
- * - After the response, request body bytes the app started to read and left are drained (up to
- *   `drainLimit`), or the connection is closed.
+ * - After the response, a request body the app left unread is drained or the connection closed,
+ *   by core's `NodeHandler` (`drainLimit`, `drainTimeout`): a whole response says
+ *   `Connection: close` when more than `drainLimit` bytes are still announced, and a closing
+ *   connection reads and drops the rest of the upload until the client is done or the deadline
+ *   passes, so the client reads the answer rather than a reset. A body that a `preParsing` hook
+ *   replaced is left to that hook's pipeline.
  *
  * Subclass it to change a hook (`applyHead`, `handleError`, `logException`…) and pass the class
  * as `handlerClass` to `toFastify`.
@@ -241,6 +244,14 @@ export class FastifyHandler extends NodeHandler {
         `Status code must be from 100 to 599 (got ${code})`,
       )
     }
+    // A whole response (the app is done reading) to an upload still larger than the drain
+    // budget: core decides, and closes the connection the lingering way once Fastify ends it.
+    // With the app's headers (it can send no Connection), so that every applyHead() keeps it.
+    // (HTTP/2 has no Connection header: a stream's body is core's to drain after the response.)
+    const whole = this.#whole !== undefined || this.#finishing
+    if (whole && this.#closableForBody() && this.closesForUnreadBody()) {
+      grouped.set('connection', ['close'])
+    }
     this.applyHead(code, status.slice(4), grouped)
     this.headersSent = true
     let payload: GatewayPayload = null
@@ -262,13 +273,6 @@ export class FastifyHandler extends NodeHandler {
     }
     const stream = this.#stream
     if (stream !== undefined) this.response.once('close', () => stream.destroy())
-    // A whole body: the app is done reading, so whether the request body needs draining is
-    // known now, and usually no listener is needed (one per request costs).
-    if (this.#whole === undefined || this.#mayNeedDrain()) {
-      this.response.once('finish', () => {
-        this.#afterResponse()
-      })
-    }
     this.#settle(payload)
     return RESOLVED
   }
@@ -302,6 +306,7 @@ export class FastifyHandler extends NodeHandler {
     this.#finishing = true
     if (!this.headersSent) await BaseHandler.prototype.finishContent.call(this)
     this.#stream?.finish()
+    this.#appDone()
   }
 
   /**
@@ -313,6 +318,9 @@ export class FastifyHandler extends NodeHandler {
     if (!this.#settled) {
       this.#settled = true
       this.#rejectHead(this.#exposeErrors ? error : hiddenError(error))
+      // The app is done: what it left of the body is drained (or the connection closed) while
+      // Fastify's error handler answers.
+      this.#appDone()
     } else if (this.#stream !== undefined && !this.#stream.destroyed) {
       this.#stream.destroy(toError(error))
     } else {
@@ -370,6 +378,7 @@ export class FastifyHandler extends NodeHandler {
       this.bytesSent = chunk.length
       this.#whole = chunk
       await this.sendHeaders()
+      this.#appDone()
     } catch (error) {
       // As BaseHandler.finishResponse: the body is closed (once) before the error propagates.
       this.result = undefined
@@ -379,31 +388,18 @@ export class FastifyHandler extends NodeHandler {
     await this.close()
   }
 
-  /** Make the connection reusable when the app read part of the body and left the rest. */
-  #afterResponse(): void {
-    if (this.#mayNeedDrain()) void this.#drain()
+  /**
+   * The app is done with `wsgi.input` and its response is in Fastify's hands: core drains what
+   * it left of the request body, or closes the connection (see `NodeHandler`). Now, as core does
+   * right after `res.end()`, not on the response's `'finish'`: by then Node has switched an
+   * untouched body to dropping whatever arrives, however long it takes.
+   */
+  #appDone(): void {
+    // A body that a preParsing hook replaced belongs to that hook's pipeline.
+    if (this.#payload === undefined) this.drainUnreadBody()
   }
 
-  #mayNeedDrain(): boolean {
-    const req = this.request
-    // Untouched bodies Node dumps by itself; a replaced stream's pipeline owns request.raw.
-    return this.#payload === undefined && !req.readableEnded && req.readableDidRead
-  }
-
-  async #drain(): Promise<void> {
-    const req = this.request
-    const input = this.getStdin()
-    const limit = this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT
-    let dropped = 0
-    try {
-      while (dropped <= limit) {
-        const chunk = await input.read(16384)
-        if (chunk.length === 0) break
-        dropped += chunk.length
-      }
-    } catch {
-      // The client went away or the body was broken: the connection is closed below.
-    }
-    if (!req.readableEnded) (req.socket as typeof req.socket | null)?.destroy()
+  #closableForBody(): boolean {
+    return this.#payload === undefined && this.request.httpVersionMajor < 2
   }
 }

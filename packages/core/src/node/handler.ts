@@ -486,7 +486,7 @@ export class NodeHandler extends BaseHandler {
     if (res.destroyed) throw streamDestroyed()
     if (chunk === undefined) res.end()
     else res.end(chunk)
-    this.#afterResponse()
+    this.drainUnreadBody()
   }
 
   #sendContinue(): void {
@@ -496,17 +496,24 @@ export class NodeHandler extends BaseHandler {
     if (!res.headersSent && res._sent100 !== true && !res.destroyed) res.writeContinue()
   }
 
-  /**
-   * True (and the connection set to close the lingering way) when the response goes out whole
-   * while the request still announces more unread body bytes than `drainLimit`: draining them
-   * would not pay, so the client is told at once that the connection ends with this answer.
-   * A chunked body's size is unknown: it is drained, and the connection closed without notice
-   * if it turns out larger.
-   */
   #closesForBody(): boolean {
+    return this.#finishing && this.closesForUnreadBody()
+  }
+
+  /**
+   * True (and the connection set to close the lingering way) when the request still announces
+   * more unread body bytes than `drainLimit`: draining them would not pay, so the client is told
+   * at once that the connection ends with this answer (send `Connection: close` when it says
+   * so). Call it only for a response that goes out whole. A chunked body's size is unknown: it
+   * is drained, and the connection closed without notice if it turns out larger.
+   *
+   * For a subclass that sends the response itself (the Fastify adapter); `NodeHandler` calls it
+   * for its own whole responses.
+   */
+  protected closesForUnreadBody(): boolean {
     const req = this.request
     const env = this.environ
-    if (!this.#finishing || req.complete || env === undefined) return false
+    if (req.complete || env === undefined) return false
     const length = parseDecimal(env.CONTENT_LENGTH)
     if (length <= (this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)) return false
     const res = this.response as ServerResponse & { _sent100?: boolean }
@@ -532,8 +539,16 @@ export class NodeHandler extends BaseHandler {
     })
   }
 
-  /** Make the connection reusable: drop an unread request body, up to `drainLimit` bytes. */
-  #afterResponse(): void {
+  /**
+   * Make the connection reusable: drop an unread request body, up to `drainLimit` bytes within
+   * `drainTimeout` ms, else close the connection (see the class notes). Call it once the app is
+   * done with `wsgi.input` and its response complete, before the response's `'finish'` (Node
+   * then switches an untouched body to being dropped, however long it takes).
+   *
+   * For a subclass that sends the response itself (the Fastify adapter); `NodeHandler` calls it
+   * when it ends its own response.
+   */
+  protected drainUnreadBody(): void {
     const req = this.request
     const body = this.#body
     if (!body?.started) {
