@@ -159,7 +159,8 @@ export async function send(port: number, c: Case): Promise<RawResponse> {
     port,
     method: c.method ?? 'GET',
     path: c.path,
-    headers: c.headers,
+    // One Host for every server, so URLs an app builds from it do not differ by port.
+    headers: { host: 'app.test', ...c.headers },
     agent: false,
   })
   req.end(c.body)
