@@ -73,7 +73,7 @@ describe('fromPython', () => {
 
   it('runs requests one at a time, each from its call to its close()', async () => {
     await events()
-    await Promise.all([get('/app/closing?a'), get('/app/closing?b')])
+    await Promise.all([get('/app/big?a'), get('/app/big?b')])
     const seen = await events()
     const first = seen[0]!.slice(-1)
     const second = first === 'a' ? 'b' : 'a'
