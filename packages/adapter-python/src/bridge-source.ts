@@ -117,4 +117,18 @@ class Call:
         close = getattr(self._result, "close", None)
         if close is not None:
             close()
+
+
+# Module-level entry points: JavaScript holds one proxy to each for the interpreter's life, and
+# never a proxy to a bound method (one per call, left to the garbage collector).
+def call_start(call):
+    call.start()
+
+
+def call_next(call):
+    return call.next_chunk()
+
+
+def call_close(call):
+    call.close()
 `

@@ -16,7 +16,7 @@ import type {
 } from '@wsgi/core/types'
 
 import { acquire, interpreterOf, mountPaths, sharedPyodide } from './interpreter.ts'
-import type { Interpreter, PyObject } from './interpreter.ts'
+import type { Bridge, Interpreter, PyObject } from './interpreter.ts'
 
 /** Options of {@link fromPython}. */
 export interface FromPythonOptions {
@@ -82,7 +82,7 @@ export function fromPython(spec: string, options: FromPythonOptions = {}): WSGIA
   const load = async (): Promise<Loaded> => {
     const interpreter = interpreterOf(await (options.pyodide ?? sharedPyodide()))
     mountPaths(interpreter, paths)
-    const app = interpreter.bridge.get('load_app')(spec, options.validate === true) as PyObject
+    const app = interpreter.bridge.loadApp(spec, options.validate === true) as PyObject
     return { interpreter, app }
   }
 
@@ -98,7 +98,7 @@ export function fromPython(spec: string, options: FromPythonOptions = {}): WSGIA
     const release = await acquire(interpreter)
     let call: PyObject | undefined
     try {
-      call = interpreter.bridge.get('Call')(
+      call = interpreter.bridge.Call(
         app,
         cgiVariables(environ),
         body,
@@ -107,11 +107,11 @@ export function fromPython(spec: string, options: FromPythonOptions = {}): WSGIA
         environ['wsgi.multiprocess'],
         environ['wsgi.run_once'],
       ) as PyObject
-      ;(call['start'] as () => void)()
-      return new PythonBody(call, release)
+      interpreter.bridge.start(call)
+      return new PythonBody(interpreter.bridge, call, release)
     } catch (error) {
       try {
-        ;(call?.['close'] as (() => void) | undefined)?.()
+        if (call !== undefined) interpreter.bridge.close(call)
       } finally {
         call?.destroy()
         release()
@@ -148,11 +148,13 @@ async function readBody(environ: WSGIEnvironment, limit: number): Promise<Uint8A
 
 /** The app's body iterable: one Python `next()` per pull, bytes copied out as they come. */
 class PythonBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
+  readonly #bridge: Bridge
   readonly #call: PyObject
   readonly #release: () => void
   #closed = false
 
-  constructor(call: PyObject, release: () => void) {
+  constructor(bridge: Bridge, call: PyObject, release: () => void) {
+    this.#bridge = bridge
     this.#call = call
     this.#release = release
   }
@@ -162,7 +164,7 @@ class PythonBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
   }
 
   next(): IteratorResult<Uint8Array> {
-    const chunk = (this.#call['next_chunk'] as () => unknown)()
+    const chunk = this.#bridge.next(this.#call)
     if (chunk === undefined) return { done: true, value: undefined }
     return { done: false, value: toBytes(chunk) }
   }
@@ -171,7 +173,7 @@ class PythonBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
     if (this.#closed) return
     this.#closed = true
     try {
-      ;(this.#call['close'] as () => void)()
+      this.#bridge.close(this.#call)
     } finally {
       this.#call.destroy()
       this.#release()

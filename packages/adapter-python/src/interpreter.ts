@@ -26,11 +26,20 @@ export interface PyDict {
   destroy(): void
 }
 
+/** The functions of the Python half of the bridge (see bridge-source.ts). */
+export interface Bridge {
+  readonly loadApp: PyObject
+  readonly Call: PyObject
+  readonly start: PyObject
+  readonly next: PyObject
+  readonly close: PyObject
+}
+
 /** What this package keeps per interpreter. */
 export interface Interpreter {
   readonly pyodide: PyodideInterface
-  /** The bridge module's namespace (`load_app`, `Call`). */
-  readonly bridge: PyDict
+  /** The bridge's entry points, one proxy each for the interpreter's life. */
+  readonly bridge: Bridge
   /** Host folder -> mount point already mounted and put on `sys.path`. */
   readonly mounts: Map<string, string>
   /** Tail of the request queue: each request waits for the previous one to release it. */
@@ -50,8 +59,16 @@ export function sharedPyodide(): Promise<PyodideInterface> {
 export function interpreterOf(pyodide: PyodideInterface): Interpreter {
   let interpreter = interpreters.get(pyodide)
   if (interpreter === undefined) {
-    const bridge = pyodide.toPy({}) as PyDict
-    pyodide.runPython(BRIDGE_SOURCE, { globals: bridge as never })
+    const namespace = pyodide.toPy({}) as PyDict
+    pyodide.runPython(BRIDGE_SOURCE, { globals: namespace as never })
+    const bridge: Bridge = {
+      loadApp: namespace.get('load_app'),
+      Call: namespace.get('Call'),
+      start: namespace.get('call_start'),
+      next: namespace.get('call_next'),
+      close: namespace.get('call_close'),
+    }
+    namespace.destroy()
     interpreter = { pyodide, bridge, mounts: new Map(), tail: Promise.resolve() }
     interpreters.set(pyodide, interpreter)
   }
