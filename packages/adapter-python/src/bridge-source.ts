@@ -83,9 +83,13 @@ class Call:
         js_headers = to_js([list(h) if isinstance(h, tuple) else h for h in headers])
         if exc_info:
             try:
-                self._js_start_response(status, js_headers, Error.new(repr(exc_info[1])))
-            except JsException:
-                # Headers already sent: PEP 3333 says re-raise the application's own error.
+                try:
+                    self._js_start_response(status, js_headers, Error.new(repr(exc_info[1])))
+                    return self._write
+                except JsException:
+                    pass
+                # Headers already sent: PEP 3333 says re-raise the application's own error,
+                # raised outside the except block so its log shows no JsException context.
                 raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None

@@ -99,6 +99,14 @@ describe('fromPython', () => {
     expect(res.body.toString()).toBe('replaced\n')
   })
 
+  it("raises the app's own error from start_response(exc_info) once the head is out", async () => {
+    errors.text = ''
+    await expect(get('/app/exc-info-late')).rejects.toThrow()
+    const log = errors.text.slice(errors.text.lastIndexOf('Traceback'))
+    expect(log).toContain("KeyError: 'late'")
+    expect(log).not.toContain('JsException')
+  })
+
   it('sends what write() was given before the returned body', async () => {
     expect((await get('/app/write')).body.toString()).toBe('written then returned\n')
   })
