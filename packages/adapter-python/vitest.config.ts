@@ -9,5 +9,7 @@ export default defineProject({
     // Pyodide loads in seconds (more on a busy machine); each test file loads it once.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Builds the package once for the tests that run it from dist.
+    globalSetup: ['./test/build-once.ts'],
   },
 })

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import ts from 'typescript'
-import { beforeAll, expect, it, onTestFinished } from 'vitest'
+import { expect, it, onTestFinished } from 'vitest'
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url))
 const README = readFileSync(join(PACKAGE, 'README.md'), 'utf8')
@@ -47,17 +47,6 @@ async function fetchWhenUp(url: string): Promise<Response> {
     }
   }
 }
-
-beforeAll(() => {
-  try {
-    execFileSync('pnpm', ['exec', 'tsc', '-b', join(PACKAGE, 'tsconfig.build.json')], {
-      cwd: PACKAGE,
-      stdio: 'pipe',
-    })
-  } catch {
-    // tsc -b exits non-zero for type errors anywhere in a reference but still emits.
-  }
-})
 
 it('runs the Flask-in-Express example of the README', async () => {
   const port = await freePort()

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,14 +42,6 @@ let port = 0
 let child: ReturnType<typeof spawn> | undefined
 
 beforeAll(async () => {
-  try {
-    execFileSync('pnpm', ['exec', 'tsc', '-b', join(PACKAGE, 'tsconfig.build.json')], {
-      cwd: PACKAGE,
-      stdio: 'pipe',
-    })
-  } catch {
-    // tsc -b exits non-zero for type errors anywhere in a reference but still emits.
-  }
   reference = await startReference('flask_app:app')
   const server = spawn(
     process.execPath,

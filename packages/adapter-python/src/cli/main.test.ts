@@ -2,28 +2,17 @@
  * The `wsgi-python` command, run as a user runs it (the committed bin over the built dist): it
  * serves a Bottle app as wsgiref does, stops on SIGTERM with exit code 0, and refuses bad usage.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 
 import { DIST_PACKAGES, FIXTURES, appHeaders, send, startReference } from '../../test/helpers.ts'
 
 const PACKAGE = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(PACKAGE, 'bin', 'wsgi-python.js')
-
-beforeAll(() => {
-  try {
-    execFileSync('pnpm', ['exec', 'tsc', '-b', join(PACKAGE, 'tsconfig.build.json')], {
-      cwd: PACKAGE,
-      stdio: 'pipe',
-    })
-  } catch {
-    // tsc -b exits non-zero for type errors anywhere in a reference but still emits.
-  }
-})
 
 it('serves module:app as wsgiref does, and stops on SIGTERM', async () => {
   const args = ['serve', 'bottle_app:app', '--host', '127.0.0.1', '--port', '0']
