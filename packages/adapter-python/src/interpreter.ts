@@ -90,11 +90,13 @@ export function mountPaths(interpreter: Interpreter, paths: readonly string[]): 
     const fs = pyodide.FS as { filesystems: { NODEFS: unknown }; mount(...args: unknown[]): void }
     fs.mount(fs.filesystems.NODEFS, { root: host }, point)
     mounts.set(host, point)
-    const sys = pyodide.pyimport('sys') as unknown as {
+    const sys = pyodide.pyimport('sys') as unknown as PyObject & {
       path: PyObject & { append(p: string): void }
     }
-    sys.path.append(point)
-    sys.path.destroy()
+    const sysPath = sys.path
+    sysPath.append(point)
+    sysPath.destroy()
+    sys.destroy()
   }
 }
 
