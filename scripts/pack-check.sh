@@ -19,7 +19,7 @@ cd "$root"
 scratch="$(mktemp -d)"
 # PACK_CHECK_KEEP=1 keeps the scratch folder to look into.
 if [ -z "${PACK_CHECK_KEEP:-}" ]; then trap 'rm -rf "$scratch"' EXIT; else echo "scratch: $scratch"; fi
-public=(core adapter-express adapter-fastify adapter-koa adapter-fetch)
+public=(core adapter-express adapter-fastify adapter-koa adapter-fetch adapter-python)
 names=()
 for p in "${public[@]}"; do names+=("@wsgi/$p"); done
 step() { printf '\n== %s\n' "$*"; }

@@ -19,6 +19,7 @@ export const PUBLIC_PACKAGES = [
   'adapter-fastify',
   'adapter-koa',
   'adapter-fetch',
+  'adapter-python',
 ]
 
 /** The `types` and `typesVersions` fields that `exports` implies. */
