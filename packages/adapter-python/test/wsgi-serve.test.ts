@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { FIXTURES, appHeaders, send, startReference } from './helpers.ts'
 import type { Case, Stack } from './helpers.ts'
@@ -87,4 +87,57 @@ it.each(CASES)('%s under wsgi serve: same as wsgiref', async (_label, path, c) =
   expect(got.status).toBe(want.status)
   expect(appHeaders(got)).toEqual(appHeaders(want))
   expect(got.body.toString('latin1')).toBe(want.body.toString('latin1'))
+})
+
+describe("wsgi serve flask_app.py:app (core's command, no JavaScript module)", () => {
+  let pyPort = 0
+  let pyChild: ReturnType<typeof spawn> | undefined
+  let banner = ''
+
+  beforeAll(async () => {
+    const server = spawn(
+      process.execPath,
+      [WSGI, 'serve', 'test/fixtures/flask_app.py:app', '--host', '127.0.0.1', '--port', '0'],
+      {
+        cwd: PACKAGE,
+        env: { ...process.env, PYTHONPATH: '/usr/lib/python3/dist-packages' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    pyChild = server
+    server.stderr.setEncoding('utf8')
+    server.stdout.setEncoding('utf8')
+    for (const stream of [server.stdout, server.stderr]) {
+      stream.on('data', (s: string) => {
+        banner += s
+      })
+    }
+    while (!/port (\d+)/.test(banner) && server.exitCode === null) {
+      await once(server.stdout, 'data').catch(() => undefined)
+    }
+    pyPort = Number(/port (\d+)/.exec(banner)?.[1])
+  })
+
+  afterAll(async () => {
+    if (pyChild?.exitCode === null) {
+      pyChild.kill('SIGTERM')
+      await once(pyChild, 'exit')
+    }
+  })
+
+  it('says it serves a Python WSGI app through fromPython', () => {
+    expect(banner).toContain(
+      'serving test/fixtures/flask_app.py:app as a Python WSGI app through fromPython (Pyodide)',
+    )
+  })
+
+  it.each(CASES.slice(0, 3))('%s: same as wsgiref', async (_label, path, c) => {
+    const [want, got] = await Promise.all([
+      send(reference.port, { ...c, path: `/py${path}` }),
+      send(pyPort, { ...c, path }),
+    ])
+    expect(got.status).toBe(want.status)
+    expect(appHeaders(got)).toEqual(appHeaders(want))
+    expect(got.body.toString('latin1')).toBe(want.body.toString('latin1'))
+  })
 })

@@ -12,6 +12,7 @@ const defaults = {
   accessLog: true,
   inputLimit: undefined,
   kind: undefined,
+  python: false,
   reload: false,
   certfile: undefined,
   keyfile: undefined,
@@ -45,6 +46,12 @@ describe('parseCommandLine(argv)', () => {
     [['serve', 'app.js', '--kind', 'koa'], { module: 'app.js', kind: 'koa' }],
     [['serve', 'pkg.mod:app', '--reload'], { module: 'pkg.mod', exportName: 'app', reload: true }],
     [
+      ['serve', 'pkg.wsgi:app', '--python'],
+      { module: 'pkg.wsgi', exportName: 'app', python: true },
+    ],
+    [['serve', 'site/app.py:app'], { module: 'site/app.py', exportName: 'app', python: true }],
+    [['serve', 'app.py'], { module: 'app.py', python: true }],
+    [
       ['serve', '--certfile', 'c.pem', '--keyfile', 'k.pem'],
       { certfile: 'c.pem', keyfile: 'k.pem' },
     ],
@@ -73,6 +80,8 @@ describe('parseCommandLine(argv)', () => {
     [['serve', 'app.mjs:1st'], /'1st' is not an export name/],
     [['serve', '--kind', 'django'], /--kind must be one of gateway, express, koa, fastify/],
     [['serve', '--certfile', 'c.pem'], /--certfile and --keyfile go together/],
+    [['serve', '--python'], /--python needs a module:app/],
+    [['serve', 'app.py:app', '--kind', 'koa'], /--python and --kind exclude each other/],
   ])('rejects %j with a UsageError', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError)
     expect(() => parseCommandLine(argv)).toThrow(message)

@@ -33,6 +33,11 @@ export interface ServeOptions {
   readonly inputLimit: number | undefined
   /** What the export is (`--kind`); none means told by its shape (see `app-kind.ts`). */
   readonly kind: AppKind | undefined
+  /**
+   * The module is a Python WSGI app (`--python`, or a module path ending in `.py`), run through
+   * `@wsgi/adapter-python`'s `fromPython`.
+   */
+  readonly python: boolean
   /** Restart the server when a file under the application's folder changes. */
   readonly reload: boolean
   /** PEM certificate and key files: serve HTTPS. Both or neither. */
@@ -71,6 +76,11 @@ Arguments:
                      listener through the matching from* bridge (its @wsgi/adapter-* package
                      must be installed). The startup line says which.
 
+                     With --python (or a path ending in .py), module:app names a Python WSGI
+                     app as gunicorn does (app.py:app, or pkg.mod:app from the current
+                     directory), run in Pyodide through @wsgi/adapter-python; the folders
+                     of PYTHONPATH (its dependencies) follow the module's on sys.path.
+
 Options:
   --host HOST        interface to listen on (default: '' = every interface)
   -p, --port PORT    port to listen on, 0 for any free port (default: 8000)
@@ -82,6 +92,7 @@ Options:
   --kind KIND        what the export is, instead of telling it by its shape: gateway,
                      express, koa, fastify, fetch or node (a (req, res) function of two
                      parameters is a gateway app unless they are named req and res)
+  --python           the module is a Python WSGI app (module:callable, default application)
   --reload           restart the server when a file under the module's folder changes
   --certfile FILE    PEM certificate: serve HTTPS (with --keyfile)
   --keyfile FILE     PEM private key of --certfile
@@ -100,6 +111,7 @@ const OPTIONS = {
   'no-access-log': { type: 'boolean' },
   'input-limit': { type: 'string' },
   kind: { type: 'string' },
+  python: { type: 'boolean' },
   reload: { type: 'boolean' },
   certfile: { type: 'string' },
   keyfile: { type: 'string' },
@@ -168,6 +180,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (kind !== undefined && !(APP_KINDS as readonly string[]).includes(kind)) {
     throw new UsageError(`option --kind must be one of ${APP_KINDS.join(', ')} (got '${kind}')`)
   }
+  const python = values.python === true || (module?.endsWith('.py') ?? false)
+  if (python && module === undefined) throw new UsageError('option --python needs a module:app')
+  if (python && kind !== undefined)
+    throw new UsageError('options --python and --kind exclude each other')
   if ((values.certfile === undefined) !== (values.keyfile === undefined)) {
     throw new UsageError('options --certfile and --keyfile go together')
   }
@@ -187,6 +203,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
           ? undefined
           : integer('input-limit', values['input-limit'], 0, Number.MAX_SAFE_INTEGER),
       kind: kind as AppKind | undefined,
+      python,
       reload: values.reload === true,
       certfile: values.certfile,
       keyfile: values.keyfile,

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { watch } from 'node:fs'
 import type { FSWatcher } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 
 import type { ServeOptions } from './args.ts'
 import { resolveModulePath } from './load-app.ts'
@@ -54,9 +54,11 @@ export async function runReloader(
   out: CLIOutput,
 ): Promise<number> {
   const folder =
-    options.module === undefined
+    options.module === undefined || (options.python && !options.module.endsWith('.py'))
       ? process.cwd()
-      : dirname(await resolveModulePath(options.module, process.cwd()))
+      : options.python
+        ? dirname(resolve(process.cwd(), options.module))
+        : dirname(await resolveModulePath(options.module, process.cwd()))
   const script = process.argv[1] ?? ''
   let port: number | undefined
   let child: ChildProcess | undefined

@@ -16,7 +16,7 @@ import type { ServeOptions } from './args.ts'
 import { loadApp } from './load-app.ts'
 import type { CLIOutput } from './output.ts'
 import { onStopSignal } from './signals.ts'
-import { StartupError } from './wrap-app.ts'
+import { StartupError, wrapPython } from './wrap-app.ts'
 
 /**
  * The application the options name (the demo app without a module), validated on request, and
@@ -28,7 +28,9 @@ export async function buildApp(
   const loaded =
     options.module === undefined
       ? { app: demoApp, line: undefined }
-      : await loadApp(options.module, options.exportName, process.cwd(), options.kind)
+      : options.python
+        ? await wrapPython(options.module, options.exportName, process.cwd())
+        : await loadApp(options.module, options.exportName, process.cwd(), options.kind)
   if (!options.validate) return loaded
   const line = loaded.line === undefined ? undefined : `${loaded.line}, checked by validator()`
   return { app: validator(loaded.app), line }

@@ -10,7 +10,7 @@
  */
 
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, delimiter, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 import { fromNodeListener } from '../node/from-node-listener.ts'
@@ -149,4 +149,38 @@ export async function wrapApp(
     })
   }
   return { app, line: `serving ${label} as ${what} through ${bridge.fn}` }
+}
+
+/**
+ * The gateway application for a Python WSGI app (`wsgi serve app.py:app`, or `--python` with
+ * gunicorn's `pkg.mod:app`), through `@wsgi/adapter-python`'s `fromPython`: a path ending in
+ * `.py` puts its folder on `sys.path` and names the module after the file, a dotted name is
+ * imported from `cwd`. The callable defaults to `application`, as in gunicorn. The folders of
+ * `PYTHONPATH` follow on `sys.path` (where the app's pure-Python dependencies are, for example
+ * `/usr/lib/python3/dist-packages`), as Python itself reads them.
+ *
+ * @throws StartupError when `@wsgi/adapter-python` is not installed.
+ */
+export async function wrapPython(
+  module: string,
+  exportName: string | undefined,
+  cwd: string,
+): Promise<WrappedApp> {
+  const file = module.endsWith('.py') ? resolve(cwd, module) : undefined
+  const name = file === undefined ? module : basename(file, '.py')
+  const spec = `${name}:${exportName ?? 'application'}`
+  const label = `${module}:${exportName ?? 'application'}`
+  const adapter = await importAdapter(
+    '@wsgi/adapter-python',
+    join(cwd, 'noop.js'),
+    `${label}, a Python WSGI app,`,
+  )
+  const from = adapter['fromPython']
+  if (typeof from !== 'function') {
+    throw new StartupError('@wsgi/adapter-python has no fromPython: upgrade it')
+  }
+  const extra = (process.env['PYTHONPATH'] ?? '').split(delimiter).filter((dir) => dir !== '')
+  const paths = [file === undefined ? cwd : dirname(file), ...extra]
+  const app = (from as (spec: string, options: object) => WSGIApplication)(spec, { paths })
+  return { app, line: `serving ${label} as a Python WSGI app through fromPython (Pyodide)` }
 }
