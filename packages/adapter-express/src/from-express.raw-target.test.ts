@@ -14,6 +14,7 @@ import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromExpress } from './from-express.ts'
+import { toExpress } from './to-express.ts'
 
 function makeApp(): express.Express {
   const app = express()
@@ -97,6 +98,35 @@ describe('fromExpress and the raw request target', () => {
       url: '/admin%2Fsecret',
       originalUrl: '/api/admin%2Fsecret',
       baseUrl: '/api',
+    })
+  })
+})
+
+describe('toExpress and the raw request target', () => {
+  it('gives a mounted gateway app the target as sent, and an Express app inside it the raw path', async () => {
+    const report: WSGIApplication = (environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'application/json']])
+      const { REQUEST_URI, SCRIPT_NAME, PATH_INFO } = environ
+      return [Buffer.from(JSON.stringify({ REQUEST_URI, SCRIPT_NAME, PATH_INFO }))]
+    }
+    const outer = express()
+    outer.use('/m', toExpress(report))
+    outer.use('/inner', toExpress(fromExpress(makeApp())))
+    const server = createServer(outer)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const { port } = server.address() as AddressInfo
+    expect(JSON.parse((await get(port, '/m/a%2Fb?q')).body)).toEqual({
+      REQUEST_URI: '/m/a%2Fb?q',
+      SCRIPT_NAME: '/m',
+      PATH_INFO: '/a/b',
+    })
+    expect(JSON.parse((await get(port, '/inner/files/a%2Fb')).body)).toEqual({
+      name: 'a/b',
+      url: '/files/a%2Fb',
     })
   })
 })

@@ -12,6 +12,7 @@ import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromFastify } from './from-fastify.ts'
+import { toFastify } from './to-fastify.ts'
 
 function makeApp(): FastifyInstance {
   const app = Fastify()
@@ -70,5 +71,31 @@ describe('fromFastify and the raw request target', () => {
     const port = await bridged(dispatch({ '/api': fromFastify(makeApp()) }))
     const files = await get(port, '/api/files/a%2Fb')
     expect(JSON.parse(files.body)).toEqual({ name: 'a/b', url: '/files/a%2Fb' })
+  })
+})
+
+describe('toFastify and the raw request target', () => {
+  it('gives a gateway app under a prefix the target as sent, and a Fastify app inside it the raw path', async () => {
+    const report: WSGIApplication = (environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'application/json']])
+      const { REQUEST_URI, SCRIPT_NAME, PATH_INFO } = environ
+      return [Buffer.from(JSON.stringify({ REQUEST_URI, SCRIPT_NAME, PATH_INFO }))]
+    }
+    const outer = Fastify()
+    onTestFinished(() => outer.close())
+    await outer.register(toFastify(report), { prefix: '/m' })
+    await outer.register(toFastify(fromFastify(makeApp())), { prefix: '/inner' })
+    await outer.listen({ port: 0, host: '127.0.0.1' })
+    const address = outer.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    expect(JSON.parse((await get(port, '/m/a%2Fb?q')).body)).toEqual({
+      REQUEST_URI: '/m/a%2Fb?q',
+      SCRIPT_NAME: '/m',
+      PATH_INFO: '/a/b',
+    })
+    expect(JSON.parse((await get(port, '/inner/files/a%2Fb')).body)).toEqual({
+      name: 'a/b',
+      url: '/files/a%2Fb',
+    })
   })
 })

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 
 import Router from '@koa/router'
 import Koa from 'koa'
+import mount from 'koa-mount'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { exchange } from '@wsgi/conformance'
@@ -15,6 +16,7 @@ import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromKoa } from './from-koa.ts'
+import { toKoa } from './to-koa.ts'
 
 function makeApp(): Koa {
   const app = new Koa()
@@ -88,6 +90,38 @@ describe('fromKoa and the raw request target', () => {
       url: '/admin%2Fsecret?q',
       path: '/admin%2Fsecret',
       originalUrl: '/api/admin%2Fsecret?q',
+    })
+  })
+})
+
+describe('toKoa and the raw request target', () => {
+  it('gives a mounted gateway app the target as sent, and a Koa app inside it the raw path', async () => {
+    const report: WSGIApplication = (environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'application/json']])
+      const { REQUEST_URI, SCRIPT_NAME, PATH_INFO } = environ
+      return [Buffer.from(JSON.stringify({ REQUEST_URI, SCRIPT_NAME, PATH_INFO }))]
+    }
+    const outer = new Koa()
+    outer.use(mount('/m', toKoa(report)))
+    outer.use(mount('/inner', toKoa(fromKoa(makeApp()))))
+    const listener = outer.callback()
+    const server = createServer((req, res) => {
+      void listener(req, res)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const { port } = server.address() as AddressInfo
+    expect(JSON.parse((await get(port, '/m/a%2Fb?q')).body)).toEqual({
+      REQUEST_URI: '/m/a%2Fb?q',
+      SCRIPT_NAME: '/m',
+      PATH_INFO: '/a/b',
+    })
+    expect(JSON.parse((await get(port, '/inner/files/a%2Fb')).body)).toEqual({
+      name: 'a/b',
+      url: '/files/a%2Fb',
     })
   })
 })

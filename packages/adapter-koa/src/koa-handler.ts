@@ -125,6 +125,8 @@ export class KoaHandler extends NodeHandler {
     const [scriptName, pathInfo] = this.#mount()
     env['SCRIPT_NAME'] = scriptName
     env['PATH_INFO'] = pathInfo
+    // The target as the client sent it: koa-mount cut `req.url`, Koa keeps the whole.
+    env['REQUEST_URI'] = this.context.originalUrl
     const source = (this.#source = bodySource(this.context as unknown as ParsedRequest))
     if (source.kind === 'replay') {
       // The bytes a parser kept are the decoded body: say how long they are, and no longer
