@@ -24,6 +24,10 @@ function makeApp(): express.Express {
   app.get('/files/:name', (req, res) => {
     res.json({ name: req.params.name, url: req.url })
   })
+  // Literal parentheses, escaped for path-to-regexp: routed only when `(` reaches it unencoded.
+  app.get('/fn\\(x\\)', (_req, res) => {
+    res.json({ fn: true })
+  })
   app.get('/one/:p', (req, res) => {
     res.json({ p: req.params.p })
   })
@@ -69,6 +73,7 @@ describe('fromExpress and the raw request target', () => {
     ['/x/%2e%2e/admin/secret', 404, { url: '/x/%2e%2e/admin/secret' }],
     // A param holding %2F routes, and is decoded by Express.
     ['/files/a%2Fb', 200, { name: 'a/b', url: '/files/a%2Fb' }],
+    ['/fn(x)', 200, { fn: true }],
   ])('GET %s reaches Express as on its own server', async (target, status, expected) => {
     const [ours, theirs] = await Promise.all([
       bridged(fromExpress(makeApp())).then((port) => get(port, target)),

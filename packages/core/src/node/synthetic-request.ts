@@ -1,7 +1,8 @@
 /**
  * A real `http.IncomingMessage` built from a gateway environ, for `fromNodeListener`.
  *
- * - `method`, `url` (PATH_INFO, or SCRIPT_NAME + PATH_INFO with `fullPath`), `originalUrl`,
+ * - `method`, `url` (PATH_INFO, or SCRIPT_NAME + PATH_INFO with `fullPath`, spelled as the client
+ *   sent them where `REQUEST_URI` still agrees), `originalUrl`,
  *   `httpVersion` (from SERVER_PROTOCOL), `rawHeaders` and `headers` (from the `HTTP_*` keys,
  *   CONTENT_TYPE and CONTENT_LENGTH).
  * - The body is a real `Readable` that pulls from `wsgi.input` in blocks, only when the stream
