@@ -216,6 +216,10 @@ export function fillRequestEnviron(
   // Nearly every request is HTTP/1.1: no string to build for it.
   env['SERVER_PROTOCOL'] = version === '1.1' ? 'HTTP/1.1' : `HTTP/${version}`
   env['REQUEST_METHOD'] = req.method ?? 'GET'
+  // The target as the client sent it (gunicorn's RAW_URI), so that a bridge rebuilding a URL
+  // keeps `%2F` and friends; Express keeps it in `originalUrl` once its router cut `url`.
+  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl
+  env['REQUEST_URI'] = typeof original === 'string' ? original : (req.url ?? '/')
 
   const question = url.indexOf('?')
   let pathInfo = unquoteLatin1(question < 0 ? url : url.slice(0, question))
@@ -230,10 +234,6 @@ export function fillRequestEnviron(
   env['SCRIPT_NAME'] = scriptName
   env['PATH_INFO'] = pathInfo
   env['QUERY_STRING'] = question < 0 ? '' : url.slice(question + 1)
-  // The target as the client sent it (gunicorn's RAW_URI), so that a bridge rebuilding a URL
-  // keeps `%2F` and friends; Express keeps it in `originalUrl` once its router cut `url`.
-  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl
-  env['REQUEST_URI'] = typeof original === 'string' ? original : (req.url ?? '/')
   env['REMOTE_ADDR'] = plainAddress(socket?.remoteAddress)
   // Divergence from wsgiref: REMOTE_PORT is added (not in wsgiref nor PEP 3333, but in CGI
   // practice: Apache, nginx, uWSGI).
