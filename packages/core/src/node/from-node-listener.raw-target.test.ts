@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { exchange } from '@wsgi/conformance'
+import { exchange } from '../../test/helpers/raw-http.ts'
 import { dispatch } from '../dispatch.ts'
 import { makeServer } from '../simple-server.ts'
 import type { WSGIApplication } from '../types.ts'
