@@ -337,10 +337,11 @@ export class NodeHandler extends BaseHandler {
   /**
    * 100 to 999, every code PEP 3333 allows that `res.writeHead()` takes: Node sends a final 1xx
    * (as Express's `res.status(101).end()` on Node's own server does) with no body, and any code
-   * up to 999 with the app's reason phrase.
+   * up to 999 with the app's reason phrase. Over HTTP/2 (the compat API) 200 to 599: HTTP/2 has no
+   * final 1xx, and Node refuses codes past 599 there.
    */
   protected override get finalStatusRange(): readonly [low: number, high: number] {
-    return NODE_STATUS_RANGE
+    return this.request.httpVersionMajor >= 2 ? super.finalStatusRange : NODE_STATUS_RANGE
   }
 
   /**

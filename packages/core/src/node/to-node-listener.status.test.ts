@@ -3,12 +3,15 @@
  * through `toNodeListener` and the simple server, and through `fromNodeListener` back in.
  */
 import { createServer } from 'node:http'
+import { connect as connectH2, createServer as createH2Server } from 'node:http2'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { RawClient } from '../../test/helpers/raw-http.ts'
 import { makeServer } from '../simple-server.ts'
+import { StringErrorStream } from '../_internal/error-stream.ts'
 import type { WSGIApplication } from '../types.ts'
 import { fromNodeListener } from './from-node-listener.ts'
 import { attachListener, toNodeListener } from './to-node-listener.ts'
@@ -76,5 +79,44 @@ describe.each([
       expect(text).not.toMatch(/content-length|transfer-encoding/i)
       expect(text.endsWith('\r\n\r\n')).toBe(true)
     }
+  })
+})
+
+describe('statuses through toNodeListener over h2c', () => {
+  it('answers a clean 500 for a status HTTP/2 cannot carry, logged with ERR_WSGI_INVALID_STATUS', async () => {
+    const errors = new StringErrorStream()
+    // The compat API's request and response stand in for node:http's (the listener's own types
+    // name only those).
+    const listener = toNodeListener(statusApp, { errors }) as unknown as (
+      req: Http2ServerRequest,
+      res: Http2ServerResponse,
+    ) => void
+    const server = createH2Server(listener)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const session = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    onTestFinished(async () => {
+      session.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    })
+    for (const status of ['700 Custom', '101 Switching Protocols', '201 Made']) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': `/?${encodeURIComponent(status)}` })
+        let code = ''
+        let body = ''
+        stream.on('response', (headers) => {
+          code = String(headers[':status'])
+        })
+        stream.setEncoding('utf8')
+        stream.on('data', (chunk: string) => (body += chunk))
+        stream.on('end', () => {
+          resolve(`${code} ${body}`)
+        })
+        stream.on('error', reject)
+      })
+      if (status === '201 Made') expect(answer).toBe('201 body')
+      else expect(answer).toMatch(/^500 A server error occurred/)
+    }
+    expect(errors.getValue()).toContain('ERR_WSGI_INVALID_STATUS')
+    expect(errors.getValue()).not.toContain('ERR_HTTP2_STATUS_INVALID')
   })
 })
