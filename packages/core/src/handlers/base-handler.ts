@@ -534,11 +534,13 @@ export abstract class BaseHandler {
     this.#bodyAllowed = method !== 'HEAD' && !isNullBodyStatus(code)
     this.#declaredLength = undefined
     if (!this.strictResponse) return
+    // RFC 9110 section 15: codes outside 100-599 are invalid, and 1xx are interim responses;
+    // only a transport that says what it does with them (finalStatusRange) sends them. The
+    // message names the range every transport can send.
     if (!this.canSendStatus(code)) {
-      const [low, high] = this.finalStatusRange
       throw new WSGIError(
         'ERR_WSGI_INVALID_STATUS',
-        `A final status must have a code from ${low} to ${high} (got ${describe(this.status)})`,
+        `A final status must have a code from 200 to 599 (got ${describe(this.status)})`,
       )
     }
     this.#declaredLength = declaredLength(this.headers)
