@@ -503,8 +503,9 @@ sockets (they are deterministic; the package suites run them too). *refused requ
 request Node's parser refuses gets its 4xx and a closed connection, and no application runs.
 *borderline requests*: absolute-form targets, dot segments, \`_\` in header names, a \`Host\`
 that is no host, pipelined requests… reach the far side as sent, or are refused (never
-resolved or smuggled). *bad apps*: a 500 without details, a cut, or the whole response; never a
-connection out of step; \`close()\` once; the error's code in the log.
+resolved or smuggled). *bad apps*: a 500 without details, a cut, or the whole response (an
+unusual status PEP 3333 allows, such as a final 101 or a 600, is sent as is where the host can
+send it: a final 1xx closes the connection); never a connection out of step; \`close()\` once; the error's code in the log.
 
 ${table(inputRows)}
 ## Faults

@@ -16,7 +16,9 @@ export interface Probe {
 
 export interface BadApp {
   readonly name: string
-  readonly outcome: '500' | 'cut' | 'whole'
+  readonly outcome: '500' | 'cut' | 'whole' | 'carried'
+  /** The status a `'carried'` app sends. */
+  readonly status?: number
   readonly codes?: string[]
   readonly closable?: boolean
   make(probe: Probe): GatewayApp

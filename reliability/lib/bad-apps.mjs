@@ -15,6 +15,9 @@
  *   a clean 500. Never a second response.
  * - `'whole'`: the response was complete when the app failed (its `close()` threw): the client
  *   gets it whole, and the error is logged.
+ * - `'carried'`: an unusual status PEP 3333 allows (a final 1xx, a code above 599): a host that can
+ *   send it does (a final 1xx without a body, and the connection closed after it, since a client
+ *   reads any 1xx as interim), one that cannot (a fetch `Response`) answers a clean 500.
  *
  * Every app whose body has a `close()` must see it called exactly once.
  *
@@ -42,7 +45,8 @@ const tick = () => new Promise((resolve) => setImmediate(resolve))
 /**
  * @typedef {object} BadApp
  * @property {string} name
- * @property {'500' | 'cut' | 'whole'} outcome
+ * @property {'500' | 'cut' | 'whole' | 'carried'} outcome
+ * @property {number} [status] the status a `'carried'` app sends
  * @property {string[]} [codes] one of these must be in the error log ('500' and 'cut')
  * @property {boolean} [closable] the body has a `close()`, which must run exactly once
  * @property {(probe: Probe) => GatewayApp} make
@@ -329,8 +333,8 @@ export const BAD_APPS = [
   },
   {
     name: 'an interim status (101) as the final one',
-    outcome: '500',
-    codes: ['ERR_WSGI_INVALID_STATUS'],
+    outcome: 'carried',
+    status: 101,
     make: () => (_e, sr) => {
       sr('101 Switching Protocols', [])
       return [enc('x')]
@@ -338,8 +342,8 @@ export const BAD_APPS = [
   },
   {
     name: 'a status code above 599',
-    outcome: '500',
-    codes: ['ERR_WSGI_INVALID_STATUS'],
+    outcome: 'carried',
+    status: 600,
     make: () => (_e, sr) => {
       sr('600 Beyond', [])
       return [enc('x')]
@@ -460,6 +464,20 @@ export function clientProblems(bad, result) {
     } else {
       if (leaked(first))
         problems.push(`the 500 tells the client: ${first.body.toString('latin1').slice(0, 120)}`)
+      okAfter()
+    }
+  } else if (bad.outcome === 'carried') {
+    const want = bad.status ?? 0
+    if (first?.status === 500 && first.complete) {
+      if (leaked(first)) problems.push('the 500 tells the client about the error')
+      okAfter()
+    } else if (want < 200) {
+      // The parser skips a 1xx as interim: nothing may follow it on the connection.
+      if (first !== undefined) problems.push(`a ${first.status} response after the final ${want}`)
+      if (!result.closed) problems.push(`the connection stayed open after a final ${want}`)
+    } else if (first?.status !== want || !first.complete) {
+      problems.push(`answered ${first ? String(first.status) : 'nothing'}, want ${want} or 500`)
+    } else {
       okAfter()
     }
   } else if (bad.outcome === 'whole') {

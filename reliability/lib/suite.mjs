@@ -4,8 +4,8 @@
  *
  * 1. malformed requests Node's parser refuses: the right 4xx, a closed connection, no app run;
  * 2. borderline requests it lets through: the far side sees them as sent, or they are refused;
- * 3. misbehaving applications: a 500 without details, a cut, or the whole response; never a
- *    connection out of step; `close()` once; the error's code in the log;
+ * 3. misbehaving applications: a 500 without details, a cut, or the whole response (or an unusual
+ *    status carried as sent where the host can send it); never a connection out of step; `close()` once; the error's code in the log;
  * 4. clients that go away mid-upload, mid-download and mid-thought: `close()` once, the abort
  *    signal once, no unhandled rejection, no handle, connection or listener left behind;
  * 5. fast-check round trips: the far side sees exactly what was sent, the client exactly what

@@ -135,6 +135,8 @@ export class KoaHandler extends NodeHandler {
     const [scriptName, pathInfo] = this.#mount()
     env['SCRIPT_NAME'] = scriptName
     env['PATH_INFO'] = pathInfo
+    // The target as the client sent it: koa-mount cut `req.url`, Koa keeps the whole.
+    env['REQUEST_URI'] = this.context.originalUrl
     const source = (this.#source = bodySource(this.context as unknown as ParsedRequest))
     if (source.kind === 'replay') replayEnviron(env, source.bytes)
   }

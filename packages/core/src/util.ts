@@ -14,6 +14,9 @@ import type { FileLike, WSGIEnvironment } from './types.ts'
 import { StringErrorStream } from './_internal/error-stream.ts'
 import { InputReader } from './_internal/input.ts'
 import { normpath, quoteLatin1 } from './_internal/latin1.ts'
+// The client's own spelling of the target, for bridges that rebuild a URL from the environ.
+export { rawTarget } from './_internal/raw-target.ts'
+export type { RawTarget } from './_internal/raw-target.ts'
 
 // The latin-1 rule of PEP 3333 ("bytes as unicode"), public so that servers and adapters
 // convert the same way everywhere.

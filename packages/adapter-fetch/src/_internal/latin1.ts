@@ -1,7 +1,7 @@
 /**
- * The "bytes as latin-1" helpers (PEP 3333's native strings) that only the fetch bridge needs:
- * re-escaping a raw URL part and decoding a prefix of one. `quoteLatin1` and `unquoteLatin1` come
- * from `@wsgi/core/util`. Plain string code, no `node:` modules, no `Buffer`.
+ * The "bytes as latin-1" helper (PEP 3333's native strings) that only the fetch bridge needs:
+ * re-escaping a raw URL part (core's `rawTarget` finds the raw parts). `quoteLatin1` and
+ * `unquoteLatin1` come from `@wsgi/core/util`. Plain string code, no `node:` modules, no `Buffer`.
  *
  * @see {@link https://peps.python.org/pep-3333/#unicode-issues PEP 3333, Unicode issues}
  * @module
@@ -38,35 +38,4 @@ export function escapeRaw(s: string, extra = ''): string {
     out += code <= 0x20 || code >= 0x7f || ch === '#' || extra.includes(ch) ? escapeCode(code) : ch
   }
   return out
-}
-
-function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30
-  const lower = code | 0x20
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10
-  return -1
-}
-
-/**
- * Decodes `raw` until `length` decoded characters were produced; gives the decoded text and how
- * many characters of `raw` it took. Used to find where a decoded prefix ends in the raw form.
- */
-export function decodePrefix(raw: string, length: number): { decoded: string; consumed: number } {
-  let decoded = ''
-  let i = 0
-  while (i < raw.length && decoded.length < length) {
-    const code = raw.charCodeAt(i)
-    if (code === 0x25 && i + 2 < raw.length) {
-      const hi = hexValue(raw.charCodeAt(i + 1))
-      const lo = hexValue(raw.charCodeAt(i + 2))
-      if (hi >= 0 && lo >= 0) {
-        decoded += String.fromCharCode(hi * 16 + lo)
-        i += 3
-        continue
-      }
-    }
-    decoded += raw.charAt(i)
-    i++
-  }
-  return { decoded, consumed: i }
 }

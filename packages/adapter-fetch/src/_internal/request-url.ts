@@ -6,9 +6,9 @@
  */
 import { WSGIError, describe } from '@wsgi/core/errors'
 import type { WSGIEnvironment } from '@wsgi/core/types'
-import { quoteLatin1, unquoteLatin1 } from '@wsgi/core/util'
+import { quoteLatin1, rawTarget } from '@wsgi/core/util'
 
-import { decodePrefix, escapeRaw } from './latin1.ts'
+import { escapeRaw } from './latin1.ts'
 
 // Divergence from wsgiref: `request_uri()` keeps only `/;=,` unescaped; RFC 3986 allows every
 // sub-delim plus `:` and `@` in a path segment, and a router that matches on the raw path (Hono
@@ -51,22 +51,6 @@ export function environOrigin(environ: WSGIEnvironment): string {
   const port = stringKey(environ, 'SERVER_PORT')
   const defaultPort = scheme === 'https' ? '443' : '80'
   return port === '' || port === defaultPort ? `${scheme}://${host}` : `${scheme}://${host}:${port}`
-}
-
-/**
- * The raw path the client sent, when the server kept it (`REQUEST_URI`, as uWSGI and Apache set
- * it, or gunicorn's `RAW_URI`) and it still decodes to `SCRIPT_NAME + PATH_INFO`: reusing it
- * keeps the client's own percent-encoding (`%2F`, `%3A` …), which decoding had flattened.
- */
-function rawPath(environ: WSGIEnvironment, decodedPath: string): string | undefined {
-  for (const key of ['REQUEST_URI', 'RAW_URI']) {
-    const raw = environ[key]
-    if (typeof raw !== 'string' || !raw.startsWith('/')) continue
-    const q = raw.indexOf('?')
-    const path = q === -1 ? raw : raw.slice(0, q)
-    if (unquoteLatin1(path) === decodedPath) return path
-  }
-  return undefined
 }
 
 // The segments a WHATWG URL parser resolves away (https://url.spec.whatwg.org/#single-dot-path-segment).
@@ -113,19 +97,15 @@ function checkPath(path: string): void {
 export function environURL(environ: WSGIEnvironment, stripScriptName: boolean): string {
   const scriptName = stringKey(environ, 'SCRIPT_NAME')
   const pathInfo = stringKey(environ, 'PATH_INFO')
-  const raw = rawPath(environ, scriptName + pathInfo)
-  let path: string
-  if (raw !== undefined) {
-    // `?` cannot be in a raw path (the target was split at the first one) and `#` is always
-    // escaped; `\` is, because special URLs read it as `/`.
-    const kept = stripScriptName ? raw.slice(decodePrefix(raw, scriptName.length).consumed) : raw
-    path = escapeRaw(kept, '\\')
-  } else {
-    const prefix = stripScriptName ? '' : quoteLatin1(scriptName, PATH_SAFE)
-    path = prefix + quoteLatin1(pathInfo, PATH_SAFE)
-  }
+  // The server's raw target (`REQUEST_URI`, as uWSGI and Apache set it, or gunicorn's `RAW_URI`)
+  // where it still agrees with the environ: the client's own percent-encoding (`%2F`, `%3A` …)
+  // survives, which decoding had flattened. What a dispatcher changed is quoted again.
+  const raw = rawTarget(environ)
+  const prefix = stripScriptName ? '' : (raw.scriptName ?? quoteLatin1(scriptName, PATH_SAFE))
+  // `?` cannot be in a raw path (the target was split at the first one) and `#` is always
+  // escaped; `\` is, because special URLs read it as `/`.
+  let path = escapeRaw(prefix + (raw.pathInfo ?? quoteLatin1(pathInfo, PATH_SAFE)), '\\')
   checkPath(path)
   if (!path.startsWith('/')) path = `/${path}`
-  const query = stringKey(environ, 'QUERY_STRING')
-  return environOrigin(environ) + path + (query === '' ? '' : `?${escapeRaw(query)}`)
+  return environOrigin(environ) + path + escapeRaw(raw.search)
 }

@@ -67,6 +67,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   )
 }
 
+const FINAL_STATUS_RANGE: readonly [number, number] = [200, 599]
+
 /** Status codes whose responses never carry a body (RFC 9110 §6.4.1). */
 function isNullBodyStatus(code: number): boolean {
   return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
@@ -171,7 +173,8 @@ export abstract class BaseHandler {
   /** Body of that response; it never holds details of the error. */
   errorBody: Uint8Array = ERROR_BODY_BYTES
   /**
-   * Hold each response to what HTTP can carry unchanged: a final status (200 to 599), at most one
+   * Hold each response to what HTTP can carry unchanged: a final status the transport can send
+   * (200 to 599 here, see {@link finalStatusRange}), at most one
    * `Content-Length`, a decimal number, and a body of exactly that many bytes. A breach before the
    * headers went out gives the 500 of {@link handleError}; after, the output is cut.
    *
@@ -541,7 +544,7 @@ export abstract class BaseHandler {
    * Divergence from wsgiref: HEAD responses and 1xx/204/205/304 never carry a body; the app's body
    * is closed after the chunk that sent the headers instead of being sent.
    *
-   * @throws WSGIError `ERR_WSGI_INVALID_STATUS` for a status outside 200 to 599, and
+   * @throws WSGIError `ERR_WSGI_INVALID_STATUS` for a status outside {@link finalStatusRange}, and
    *   `ERR_WSGI_CONTENT_LENGTH_MISMATCH` for a malformed `Content-Length` or a body known to be
    *   longer or shorter than it (only with `strictResponse`).
    */
@@ -551,9 +554,10 @@ export abstract class BaseHandler {
     this.#bodyAllowed = method !== 'HEAD' && !isNullBodyStatus(code)
     this.#declaredLength = undefined
     if (!this.strictResponse) return
-    // RFC 9110 section 15: codes outside 100-599 are invalid, and 1xx are interim responses,
-    // which a gateway application cannot send in place of its final one.
-    if (!(code >= 200 && code <= 599)) {
+    // RFC 9110 section 15: codes outside 100-599 are invalid, and 1xx are interim responses;
+    // only a transport that says what it does with them (finalStatusRange) sends them. The
+    // message names the range every transport can send.
+    if (!this.canSendStatus(code)) {
       throw new WSGIError(
         'ERR_WSGI_INVALID_STATUS',
         `A final status must have a code from 200 to 599 (got ${describeJS(this.status)})`,
@@ -562,6 +566,23 @@ export abstract class BaseHandler {
     this.#declaredLength = declaredLength(this.headers)
     // The chunk that sends the headers is counted already; it may be the whole body.
     this.#checkLength(this.#complete || this.#wholeBodyKnown())
+  }
+
+  /**
+   * The codes this handler's transport can send as the final status, checked with
+   * {@link strictResponse}. Here 200 to 599: this handler writes the status line itself, and a
+   * client reads a 1xx as an interim response (it would wait for another) and a code past 599 as
+   * invalid (RFC 9110 section 15). A transport that sends any code PEP 3333 allows, and decides
+   * itself what a final 1xx means (Node's `writeHead()` takes 100 to 999), widens it.
+   */
+  protected get finalStatusRange(): readonly [low: number, high: number] {
+    return FINAL_STATUS_RANGE
+  }
+
+  /** True when `code` is in {@link finalStatusRange}. */
+  protected canSendStatus(code: number): boolean {
+    const [low, high] = this.finalStatusRange
+    return code >= low && code <= high
   }
 
   /** True when body bytes may be sent (decided when the headers went out). */

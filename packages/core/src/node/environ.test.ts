@@ -57,6 +57,7 @@ describe('addRequestEnviron(env, req, options?)', () => {
       SCRIPT_NAME: '',
       PATH_INFO: '/p',
       QUERY_STRING: 'q=1',
+      REQUEST_URI: '/p?q=1',
       REMOTE_ADDR: '127.0.0.1',
       REMOTE_PORT: '50000',
       CONTENT_LENGTH: '',

@@ -70,6 +70,7 @@ const CGI_KEYS: ReadonlySet<string> = new Set([
   'REMOTE_PORT',
   'CONTENT_TYPE',
   'HTTPS',
+  'REQUEST_URI',
 ])
 
 // Header names repeat across requests (Host, User-Agent, Accept…), so each name is mapped once.
@@ -173,7 +174,8 @@ function plainAddress(address: string | undefined): string {
  * Write the CGI variables of `req` into `env`, following wsgiref's `get_environ()`.
  *
  * Sets `SERVER_PROTOCOL`, `REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO` (percent-decoded, bytes as
- * latin-1), `QUERY_STRING` (raw), `REMOTE_ADDR`, `REMOTE_PORT`, `CONTENT_TYPE` (only when sent),
+ * latin-1), `QUERY_STRING` (raw), `REQUEST_URI` (the target as sent: `req.originalUrl` when
+ * Express's router cut `req.url`, else `req.url`), `REMOTE_ADDR`, `REMOTE_PORT`, `CONTENT_TYPE` (only when sent),
  * `CONTENT_LENGTH` (`''` when absent), one `HTTP_*` key per header, and — when `env` lacks them —
  * `SERVER_NAME`, `SERVER_PORT`, `GATEWAY_INTERFACE` `'CGI/1.1'`, `REMOTE_HOST` `''` and `HTTPS`
  * `'on'` for TLS sockets. Keys already in `env` win over headers mapping onto them, as in
@@ -218,6 +220,10 @@ export function fillRequestEnviron(
   // Nearly every request is HTTP/1.1: no string to build for it.
   env['SERVER_PROTOCOL'] = version === '1.1' ? 'HTTP/1.1' : `HTTP/${version}`
   env['REQUEST_METHOD'] = req.method ?? 'GET'
+  // The target as the client sent it (gunicorn's RAW_URI), so that a bridge rebuilding a URL
+  // keeps `%2F` and friends; Express keeps it in `originalUrl` once its router cut `url`.
+  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl
+  env['REQUEST_URI'] = typeof original === 'string' ? original : (req.url ?? '/')
 
   const question = url.indexOf('?')
   let pathInfo = unquoteLatin1(question < 0 ? url : url.slice(0, question))

@@ -139,10 +139,12 @@ async function runListener(
  *
  * Per request the listener gets a real `IncomingMessage` and `ServerResponse`:
  *
- * - `req.method`, `req.url` (the quoted PATH_INFO plus `?QUERY_STRING`, so the listener sees
- *   paths relative to its mount point as an Express sub-app does; the full path with
- *   `{ fullPath: true }`), `req.originalUrl` (quoted SCRIPT_NAME + PATH_INFO + query, quoted as
- *   `requestURI` quotes), `req.httpVersion` from SERVER_PROTOCOL, `req.headers`/`rawHeaders` from
+ * - `req.method`, `req.url` (PATH_INFO plus `?QUERY_STRING`, so the listener sees paths relative
+ *   to its mount point as an Express sub-app does; the full path with `{ fullPath: true }`),
+ *   `req.originalUrl` (SCRIPT_NAME + PATH_INFO + query). Each part is spelled as the client sent
+ *   it when the environ's `REQUEST_URI` still agrees with it (`%2F`, `%2e%2e` and malformed
+ *   escapes stay, so the listener's router decides about them as on its own server), else quoted
+ *   as `requestURI` quotes. `req.httpVersion` from SERVER_PROTOCOL, `req.headers`/`rawHeaders` from
  *   the `HTTP_*` keys, CONTENT_TYPE and CONTENT_LENGTH (a `host` from SERVER_NAME/SERVER_PORT when
  *   HTTP_HOST is missing; `transfer-encoding: chunked` when there is no CONTENT_LENGTH but
  *   HTTP_TRANSFER_ENCODING is present).

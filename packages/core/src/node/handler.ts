@@ -99,6 +99,9 @@ const DEFAULT_DRAIN_LIMIT = 1024 * 1024
 const DEFAULT_DRAIN_TIMEOUT = 5000
 // How long a cut connection may take to hand over the bytes written before the error.
 const ABORT_GRACE_MS = 2000
+
+// What `res.writeHead()` accepts (ERR_HTTP_INVALID_STATUS_CODE otherwise).
+const NODE_STATUS_RANGE: readonly [number, number] = [100, 999]
 let defaultErrors: ErrorStream | undefined
 
 /**
@@ -348,6 +351,30 @@ export class NodeHandler extends BaseHandler {
     setTimeout(() => {
       socket.destroy()
     }, ABORT_GRACE_MS).unref()
+  }
+
+  /**
+   * 100 to 999, every code PEP 3333 allows that `res.writeHead()` takes: Node sends a final 1xx
+   * (as Express's `res.status(101).end()` on Node's own server does) with no body, and any code
+   * up to 999 with the app's reason phrase. Over HTTP/2 (the compat API) 200 to 599: HTTP/2 has no
+   * final 1xx, and Node refuses codes past 599 there.
+   */
+  protected override get finalStatusRange(): readonly [low: number, high: number] {
+    return this.request.httpVersionMajor >= 2 ? super.finalStatusRange : NODE_STATUS_RANGE
+  }
+
+  /**
+   * As BaseHandler's; and a final 1xx closes the connection after it. A client reads any 1xx as
+   * an interim response and takes the next one on the connection for the answer, so on a
+   * keep-alive connection the app's 1xx would pair the next request's response with this one.
+   *
+   * Divergence from Node's own server, which keeps the connection: Node's `writeHead(1xx)` is a
+   * desync there too.
+   */
+  protected override decideBody(): void {
+    super.decideBody()
+    const code = statusCodeOf(this.status ?? '')
+    if (code < 200) this.response.shouldKeepAlive = false
   }
 
   /** Also true when reading `wsgi.input` failed because the client went away. */

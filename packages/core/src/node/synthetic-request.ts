@@ -1,7 +1,8 @@
 /**
  * A real `http.IncomingMessage` built from a gateway environ, for `fromNodeListener`.
  *
- * - `method`, `url` (PATH_INFO, or SCRIPT_NAME + PATH_INFO with `fullPath`), `originalUrl`,
+ * - `method`, `url` (PATH_INFO, or SCRIPT_NAME + PATH_INFO with `fullPath`, spelled as the client
+ *   sent them where `REQUEST_URI` still agrees), `originalUrl`,
  *   `httpVersion` (from SERVER_PROTOCOL), `rawHeaders` and `headers` (from the `HTTP_*` keys,
  *   CONTENT_TYPE and CONTENT_LENGTH).
  * - The body is a real `Readable` that pulls from `wsgi.input` in blocks, only when the stream
@@ -18,6 +19,7 @@ import type { Socket } from 'node:net'
 import { isIP } from 'node:net'
 
 import { describe, invalidArgType, toError } from '../errors.ts'
+import { rawTarget } from '../_internal/raw-target.ts'
 import { quoteLatin1 } from '../_internal/latin1.ts'
 import { headerName } from '../util.ts'
 import type { InputStream, WSGIEnvironment } from '../types.ts'
@@ -154,11 +156,15 @@ export interface RequestConfig {
 const PATH_SAFE = '/;=,'
 
 /**
- * The request target for the listener, quoted the way `wsgiref.util.request_uri` quotes it.
+ * The request target for the listener: the client's own spelling where the environ's
+ * `REQUEST_URI` still agrees with it (see `rawTarget`), else quoted the way
+ * `wsgiref.util.request_uri` quotes it.
  *
- * `url` is the quoted PATH_INFO (`'/'` when empty) plus `?QUERY_STRING` when there is one, as an
- * Express sub-app mounted at SCRIPT_NAME sees it; `originalUrl` puts the quoted SCRIPT_NAME in
- * front. With `fullPath` both are the full path.
+ * `url` is PATH_INFO (`'/'` when empty) plus the query, as an Express sub-app mounted at
+ * SCRIPT_NAME sees it; `originalUrl` puts SCRIPT_NAME in front. With `fullPath` both are the full
+ * path. A raw PATH_INFO keeps `%2F`, `%2e%2e` and malformed escapes as the client sent them, so the
+ * listener's router decides about them as on its own server; after a dispatcher moved segments
+ * into SCRIPT_NAME, only SCRIPT_NAME is rebuilt.
  */
 export function requestTarget(
   environ: WSGIEnvironment,
@@ -166,15 +172,16 @@ export function requestTarget(
 ): { url: string; originalUrl: string } {
   const scriptName = typeof environ.SCRIPT_NAME === 'string' ? environ.SCRIPT_NAME : ''
   const pathInfo = typeof environ.PATH_INFO === 'string' ? environ.PATH_INFO : ''
-  const query = environ.QUERY_STRING
-  const search = typeof query === 'string' && query !== '' ? '?' + query : ''
   // `OPTIONS *` keeps its asterisk-form target, as Node gives it.
   if (pathInfo === '*' && scriptName === '') return { url: '*', originalUrl: '*' }
-  const path = rooted(quoteLatin1(pathInfo, PATH_SAFE))
+  const raw = rawTarget(environ)
+  const search = raw.search
+  const path = rooted(raw.pathInfo ?? quoteLatin1(pathInfo, PATH_SAFE))
   // wsgiref's application_uri quotes SCRIPT_NAME with only '/' safe; request_uri then appends
   // the quoted PATH_INFO. Kept the same so `originalUrl` matches requestURI's path.
   const original = rooted(
-    quoteLatin1(scriptName, '/') + (path === '/' && pathInfo === '' ? '' : path),
+    (raw.scriptName ?? quoteLatin1(scriptName, '/')) +
+      (path === '/' && pathInfo === '' ? '' : path),
   )
   return { url: (fullPath ? original : path) + search, originalUrl: original + search }
 }
