@@ -20,6 +20,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { BAD_APPS, badAppsApp, checkBadApps } from './bad-apps.mjs'
+import { checkEarlyAnswer, earlyAnswerApp } from './early-answer.mjs'
 import {
   countingGateway,
   faultApp,
@@ -99,6 +100,7 @@ export function describeReliability(stacks, options) {
     describe(`reliability of ${stack.name}`, () => {
       describeBadInput(stack)
       describeBadApps(stack, options)
+      describeEarlyAnswer(stack, options)
       describeFaults(stack, options)
       describeFuzz(stack, options)
     })
@@ -176,6 +178,32 @@ function describeBadApps(stack, options) {
         afterCodes: stack.afterCodes === true,
       })
       expect(Object.fromEntries(failures)).toEqual({})
+    })
+  })
+}
+
+/**
+ * @param {Stack} stack
+ * @param {SuiteOptions} options
+ */
+function describeEarlyAnswer(stack, options) {
+  describe('an answer before the upload is read', () => {
+    /** @type {Running} */
+    let running
+    beforeAll(async () => {
+      running = await stack.serve(
+        {
+          app: earlyAnswerApp,
+          listener: stack.far === 'listener' ? options.toListener(earlyAnswerApp) : () => undefined,
+          fetch: stack.far === 'fetch' ? options.toFetchHandler?.(earlyAnswerApp) : undefined,
+        },
+        identity,
+      )
+    })
+    afterAll(() => running.close())
+
+    it('lets a client uploading 4 MiB read the whole 413, not a connection reset', async () => {
+      expect(await checkEarlyAnswer(running.port)).toEqual([])
     })
   })
 }
