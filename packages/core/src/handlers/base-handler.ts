@@ -11,7 +11,7 @@
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
  * @module
  */
-import { WSGIError, describeJS, invalidArgType, isWSGIError, toError } from '../errors.ts'
+import { WSGIError, describeJS, invalidArgType, isWSGIError } from '../errors.ts'
 import { Headers } from '../headers.ts'
 import type {
   ErrorStream,
@@ -27,52 +27,16 @@ import type {
 } from '../types.ts'
 import { FileWrapper, guessScheme, isHopByHop } from '../util.ts'
 import { latin1ToBytes } from '../_internal/latin1.ts'
+import { RESOLVED, hasClose, ignore, isThenable } from './async.ts'
 import { checkHeaderList } from './check-headers.ts'
+import { formatDateTime, formatException } from './format.ts'
+import { checkLength, declaredLength, wholeBodyKnown } from './response-length.ts'
+import { FINAL_STATUS_RANGE, checkStatus, isNullBodyStatus, statusCode } from './status.ts'
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-// The last date formatDateTime() made, by its second.
-let lastSeconds = NaN
-let lastDate = ''
-
-/**
- * An RFC 1123 date in GMT, as HTTP headers want it.
- *
- * @param timestamp - seconds since the epoch (Python's `time.time()` unit); defaults to now
- * @example
- * ```ts
- * formatDateTime(0) // 'Thu, 01 Jan 1970 00:00:00 GMT'
- * ```
- */
-export function formatDateTime(timestamp: number = Date.now() / 1000): string {
-  const seconds = Math.floor(timestamp)
-  // Servers ask for "now" on every response, and it only changes once a second.
-  if (seconds === lastSeconds) return lastDate
-  const d = new Date(seconds * 1000)
-  const two = (n: number): string => String(n).padStart(2, '0')
-  const text =
-    `${DAYS[d.getUTCDay()] ?? ''}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()] ?? ''} ` +
-    `${String(d.getUTCFullYear()).padStart(4, '0')} ` +
-    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} GMT`
-  lastSeconds = seconds
-  lastDate = text
-  return text
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
-}
-
-const FINAL_STATUS_RANGE: readonly [number, number] = [200, 599]
-
-/** Status codes whose responses never carry a body (RFC 9110 §6.4.1). */
-function isNullBodyStatus(code: number): boolean {
-  return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
-}
+// What other modules (and older import paths) take from here.
+export { RESOLVED } from './async.ts'
+export { formatDateTime, formatException } from './format.ts'
+export { checkStatus } from './status.ts'
 
 /** Error codes of Node and of the WHATWG streams that mean "the client is gone". */
 const DISCONNECT_CODES = new Set([
@@ -87,27 +51,6 @@ const DISCONNECT_CODES = new Set([
 // One shared wrapper factory: `wsgi.file_wrapper` must be a plain callable (PEP 3333), and a
 // closure per request would be waste.
 const makeFileWrapper: FileWrapperFn = (filelike, blockSize) => new FileWrapper(filelike, blockSize)
-
-/**
- * The promise the synchronous fast paths return (`close()` with nothing to close, `run()` of a
- * response sent at once): one shared, already-resolved promise. A subclass may compare a result
- * with it to know that nothing is pending.
- */
-export const RESOLVED: Promise<void> = Promise.resolve()
-
-/** True when `result` has a `close()` to call, or when asking throws (#closeResult meets it). */
-function hasClose(result: unknown): boolean {
-  try {
-    // A JavaScript app may have returned anything, null included.
-    return typeof (result as { close?: unknown } | null)?.close === 'function'
-  } catch {
-    return true
-  }
-}
-
-function ignore(): void {
-  // A rejection handled elsewhere.
-}
 
 // Both texts are CPython's (see wsgiref.handlers.BaseHandler.error_body, two spaces included).
 const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
@@ -565,7 +508,7 @@ export abstract class BaseHandler {
     }
     this.#declaredLength = declaredLength(this.headers)
     // The chunk that sends the headers is counted already; it may be the whole body.
-    this.#checkLength(this.#complete || this.#wholeBodyKnown())
+    this.#checkLength(this.#complete || wholeBodyKnown(this.result, this.bytesSent))
   }
 
   /**
@@ -685,32 +628,9 @@ export abstract class BaseHandler {
   /** Override in a subclass to add the CGI variables of the request to `this.environ`. */
   abstract addCgiVars(): void
 
-  /**
-   * With `strictResponse`, the bytes counted so far against the declared `Content-Length`: never
-   * more, and (once the body is `complete`) exactly as many.
-   */
+  /** With `strictResponse`, the bytes counted so far against the declared `Content-Length`. */
   #checkLength(complete: boolean): void {
-    const declared = this.#declaredLength
-    if (declared === undefined || !this.#bodyAllowed) return
-    const sent = this.bytesSent
-    if (sent > declared || (complete && sent < declared)) {
-      throw new WSGIError(
-        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        sent > declared
-          ? `The response body is longer than its Content-Length (${sent} > ${declared} bytes)`
-          : `The response body ended before its Content-Length (${sent} < ${declared} bytes)`,
-      )
-    }
-  }
-
-  /** True when the bytes counted so far are the whole body: the single chunk of a one-item array. */
-  #wholeBodyKnown(): boolean {
-    const result: unknown = this.result
-    if (!Array.isArray(result) || result.length !== 1 || Object.hasOwn(result, Symbol.iterator)) {
-      return false
-    }
-    const only: unknown = result[0]
-    return only instanceof Uint8Array && only.length === this.bytesSent
+    if (this.#bodyAllowed) checkLength(this.#declaredLength, this.bytesSent, complete)
   }
 
   async #writeBody(): Promise<void> {
@@ -771,103 +691,6 @@ export abstract class BaseHandler {
   }
 
   #statusCode(): number {
-    // Runs for every response: plain arithmetic instead of slice() + parseInt().
-    const s = this.status
-    if (s === undefined || s.length < 3) return NaN
-    const a = s.charCodeAt(0) - 48
-    const b = s.charCodeAt(1) - 48
-    const c = s.charCodeAt(2) - 48
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9 ? a * 100 + b * 10 + c : NaN
+    return statusCode(this.status)
   }
-}
-
-/**
- * Check a status line as wsgiref's `start_response` does (and gh-144370's control characters).
- *
- * @throws WSGIError `ERR_WSGI_INVALID_STATUS`
- */
-export function checkStatus(status: unknown): asserts status is Status {
-  if (typeof status !== 'string') {
-    throw new WSGIError(
-      'ERR_WSGI_INVALID_STATUS',
-      `Status must be a string such as '200 OK' (got ${describeJS(status)})`,
-    )
-  }
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
-  if (/[\x00-\x1f\x7f]/.test(status)) {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Control characters are not allowed in status')
-  }
-  if (status.length < 4) {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status must be at least 4 characters')
-  }
-  if (!/^[0-9]{3}/.test(status)) {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status message must begin w/3-digit code')
-  }
-  if (status[3] !== ' ') {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status message must have a space after code')
-  }
-}
-
-/**
- * `String(error)`, with the error's `code` in Node's format (`TypeError [ERR_X]: message`) when
- * the text does not show it already (a `TypeError` made by `invalidArgType`, say).
- */
-function errorLine(error: Error): string {
-  const text = String(error)
-  const code = (error as { code?: unknown }).code
-  if (typeof code !== 'string' || text.includes(`[${code}]`)) return text
-  const prefix = `${error.name}: `
-  return text.startsWith(prefix)
-    ? `${error.name} [${code}]: ${text.slice(prefix.length)}`
-    : `${text} [${code}]`
-}
-
-/**
- * Declared `Content-Length` of a response: undefined without one; its value when every copy is
- * the same decimal number. (A loop over the list, not `getAll()`: this runs for every response.)
- *
- * @throws WSGIError `ERR_WSGI_CONTENT_LENGTH_MISMATCH` for a value that is not a decimal number,
- *   or copies that disagree (RFC 9110 section 8.6: the recipient could not know the body's end).
- */
-function declaredLength(headers: Headers | undefined): number | undefined {
-  if (headers === undefined) return undefined
-  let length: number | undefined
-  for (const [name, value] of headers) {
-    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue
-    const digits = value.trim()
-    if (!/^[0-9]{1,15}$/.test(digits)) {
-      throw new WSGIError(
-        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length must be a non-negative decimal integer (got ${describeJS(value)})`,
-      )
-    }
-    const n = Number(digits)
-    if (length !== undefined && n !== length) {
-      throw new WSGIError(
-        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length is given twice with different values (${length} and ${n})`,
-      )
-    }
-    length = n
-  }
-  return length
-}
-
-/**
- * The text `logException` writes: `Name [CODE]: message`, the stack frames (at most `limit`),
- * and each `cause` in turn. Never sent to a client.
- */
-export function formatException(error: unknown, limit?: number): string {
-  const lines: string[] = []
-  let current: unknown = error
-  for (let depth = 0; current !== undefined && depth < 8; depth++) {
-    const err = toError(current)
-    lines.push(`${depth === 0 ? '' : 'Caused by: '}${errorLine(err)}`)
-    const frames = (err.stack ?? '').split('\n').filter((l) => l.startsWith('    at '))
-    lines.push(...(limit === undefined ? frames : frames.slice(0, limit)))
-    // A thrown non-error is wrapped by toError() with itself as the cause: that is the end of
-    // the chain, not a new link (following it would print the same value over and over).
-    current = err === current ? err.cause : undefined
-  }
-  return `${lines.join('\n')}\n`
 }
