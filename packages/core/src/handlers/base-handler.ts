@@ -11,119 +11,30 @@
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
  * @module
  */
-import { WSGIError, describeJS, invalidArgType, isWSGIError, toError } from '../errors.ts'
-import { Headers } from '../headers.ts'
-import type {
-  ErrorStream,
-  FileWrapper as FileWrapperFn,
-  HeaderList,
-  InputStream,
-  ResponseBody,
-  StartResponse,
-  Status,
-  WSGIApplication,
-  WSGIEnvironment,
-  WriteCallable,
-} from '../types.ts'
-import { FileWrapper, guessScheme, isHopByHop } from '../util.ts'
+import { WSGIError, describeJS, invalidArgType } from '../errors.ts'
+import type { ResponseBody, WSGIApplication } from '../types.ts'
 import { latin1ToBytes } from '../_internal/latin1.ts'
-import { checkHeaderList } from './check-headers.ts'
+import {
+  ApplicationSide,
+  hasDisconnectCode,
+  requireEnviron,
+  requireHeaders,
+} from './application-side.ts'
+import { RESOLVED, hasClose, ignore, isThenable } from './async.ts'
+import { formatDateTime } from './format.ts'
+import { checkLength, declaredLength, wholeBodyKnown } from './response-length.ts'
+import { isNullBodyStatus, statusCode } from './status.ts'
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-// The last date formatDateTime() made, by its second.
-let lastSeconds = NaN
-let lastDate = ''
-
-/**
- * An RFC 1123 date in GMT, as HTTP headers want it.
- *
- * @param timestamp - seconds since the epoch (Python's `time.time()` unit); defaults to now
- * @example
- * ```ts
- * formatDateTime(0) // 'Thu, 01 Jan 1970 00:00:00 GMT'
- * ```
- */
-export function formatDateTime(timestamp: number = Date.now() / 1000): string {
-  const seconds = Math.floor(timestamp)
-  // Servers ask for "now" on every response, and it only changes once a second.
-  if (seconds === lastSeconds) return lastDate
-  const d = new Date(seconds * 1000)
-  const two = (n: number): string => String(n).padStart(2, '0')
-  const text =
-    `${DAYS[d.getUTCDay()] ?? ''}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()] ?? ''} ` +
-    `${String(d.getUTCFullYear()).padStart(4, '0')} ` +
-    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} GMT`
-  lastSeconds = seconds
-  lastDate = text
-  return text
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
-}
-
-const FINAL_STATUS_RANGE: readonly [number, number] = [200, 599]
-
-/** Status codes whose responses never carry a body (RFC 9110 §6.4.1). */
-function isNullBodyStatus(code: number): boolean {
-  return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
-}
-
-/** Error codes of Node and of the WHATWG streams that mean "the client is gone". */
-const DISCONNECT_CODES = new Set([
-  'EPIPE',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ERR_STREAM_DESTROYED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'ERR_STREAM_WRITE_AFTER_END',
-])
-
-// One shared wrapper factory: `wsgi.file_wrapper` must be a plain callable (PEP 3333), and a
-// closure per request would be waste.
-const makeFileWrapper: FileWrapperFn = (filelike, blockSize) => new FileWrapper(filelike, blockSize)
-
-/**
- * The promise the synchronous fast paths return (`close()` with nothing to close, `run()` of a
- * response sent at once): one shared, already-resolved promise. A subclass may compare a result
- * with it to know that nothing is pending.
- */
-export const RESOLVED: Promise<void> = Promise.resolve()
-
-/** True when `result` has a `close()` to call, or when asking throws (#closeResult meets it). */
-function hasClose(result: unknown): boolean {
-  try {
-    // A JavaScript app may have returned anything, null included.
-    return typeof (result as { close?: unknown } | null)?.close === 'function'
-  } catch {
-    return true
-  }
-}
-
-function ignore(): void {
-  // A rejection handled elsewhere.
-}
-
-// Both texts are CPython's (see wsgiref.handlers.BaseHandler.error_body, two spaces included).
-const ERROR_BODY = 'A server error occurred.  Please contact the administrator.'
-
-// Shared by every instance, as wsgiref's class attributes are: building them per handler would
-// cost an allocation (and a latin-1 encoding) on every request.
-const WSGI_VERSION: readonly [1, 0] = Object.freeze([1, 0] as const)
-const ERROR_HEADERS: HeaderList = [['Content-Type', 'text/plain']]
-const ERROR_BODY_BYTES: Uint8Array = latin1ToBytes(ERROR_BODY)
-const TOO_LARGE_BODY_BYTES: Uint8Array = latin1ToBytes('The request body is too large.')
+// What other modules (and older import paths) take from here.
+export { RESOLVED } from './async.ts'
+export { formatDateTime, formatException } from './format.ts'
+export { checkStatus } from './status.ts'
 
 /**
  * Manages the invocation of a gateway application: the server half of PEP 3333.
  *
  * Attributes are instance fields with wsgiref's defaults; override them in a subclass (or on an
- * instance) exactly as with wsgiref's class attributes.
+ * instance) exactly as with wsgiref's class attributes (they are declared in application-side.ts).
  *
  * @example
  * ```ts
@@ -137,70 +48,8 @@ const TOO_LARGE_BODY_BYTES: Uint8Array = latin1ToBytes('The request body is too 
  * await new MyHandler().run(app)
  * ```
  */
-export abstract class BaseHandler {
-  /** `wsgi.version`. */
-  wsgiVersion: readonly [1, 0] = WSGI_VERSION
-  /** `wsgi.multithread`: the app may be entered again while a call is in flight. */
-  wsgiMultithread = true
-  /** `wsgi.multiprocess`. */
-  wsgiMultiprocess = true
-  /** `wsgi.run_once`. */
-  wsgiRunOnce = false
-  /** True: write an HTTP status line (plus Date/Server); false: a CGI `Status:` header. */
-  originServer = true
-  /** The HTTP version of the status line. */
-  httpVersion = '1.0'
-  /** The `Server:` header and default `SERVER_SOFTWARE` (origin servers only). */
-  serverSoftware: string | undefined = undefined
-  /**
-   * The base of every request environ.
-   *
-   * Divergence from wsgiref: empty by default instead of a copy of the process environment taken
-   * at import, so that server secrets never reach every request (the CGI handler reads the real
-   * CGI variables itself).
-   */
-  osEnviron: Readonly<Record<string, string>> = {}
-  /** The class behind `wsgi.file_wrapper`; `undefined` leaves the key out of the environ. */
-  wsgiFileWrapper: typeof FileWrapper | undefined = FileWrapper
-  /** The class that holds the response headers. */
-  headersClass: new (headers?: HeaderList) => Headers = Headers
-  /** How many stack frames `logException` prints; all when undefined. */
-  tracebackLimit: number | undefined = undefined
-  /** Status of the response sent when the app fails before any output. */
-  errorStatus: Status = '500 Internal Server Error'
-  /** Headers of that response (copied per use). */
-  errorHeaders: HeaderList = ERROR_HEADERS
-  /** Body of that response; it never holds details of the error. */
-  errorBody: Uint8Array = ERROR_BODY_BYTES
-  /**
-   * Hold each response to what HTTP can carry unchanged: a final status the transport can send
-   * (200 to 599 here, see {@link finalStatusRange}), at most one
-   * `Content-Length`, a decimal number, and a body of exactly that many bytes. A breach before the
-   * headers went out gives the 500 of {@link handleError}; after, the output is cut.
-   *
-   * Divergence from wsgiref: wsgiref sends whatever the application gives. On a keep-alive
-   * connection a body longer than its `Content-Length` would be read by the client as the next
-   * response (a forged one), and a shorter one would swallow the next response: either way every
-   * later response on the connection is desynchronised. `SimpleHandler` (and so the CGI handlers)
-   * turn this off, to send exactly the bytes wsgiref sends.
-   */
-  strictResponse = true
-
-  /** The status line given to `startResponse`, once it was called. */
-  status: string | undefined = undefined
-  /** What the application returned. */
-  result: ResponseBody | undefined = undefined
-  /** True once the status and headers went to the transport (or started to). */
-  headersSent = false
-  /** The response headers, once `startResponse` was called. */
-  headers: Headers | undefined = undefined
-  /** Body bytes sent so far. */
-  bytesSent = 0
-  /** The environ of the request in flight. */
-  environ: WSGIEnvironment | undefined = undefined
-
+export abstract class BaseHandler extends ApplicationSide {
   #closedResult: ResponseBody | undefined = undefined
-  #handling: unknown = undefined
   #bodyAllowed = true
   /** The `Content-Length` the response declared (checked when `strictResponse`). */
   #declaredLength: number | undefined = undefined
@@ -219,7 +68,7 @@ export abstract class BaseHandler {
     let finished: Promise<void>
     try {
       this.setupEnviron()
-      const result = application(this.#env(), this.startResponse)
+      const result = application(requireEnviron(this.environ), this.startResponse)
       if (isThenable(result)) return this.#runLater(result)
       this.result = result
       finished = this.finishResponse()
@@ -258,38 +107,6 @@ export abstract class BaseHandler {
     }
   }
 
-  /** Build `this.environ`: `osEnviron`, then the CGI variables, then the `wsgi.*` keys. */
-  setupEnviron(): void {
-    this.environ = { ...this.osEnviron } as WSGIEnvironment
-    this.addCgiVars()
-    this.addWSGIVars()
-  }
-
-  /**
-   * The `wsgi.*` keys (and an origin server's `SERVER_SOFTWARE`): the last step of
-   * {@link setupEnviron}, for subclasses that build the rest of the environ their own way.
-   */
-  protected addWSGIVars(): void {
-    const env = this.environ as Record<string, unknown>
-    env['wsgi.input'] = this.getStdin()
-    env['wsgi.errors'] = this.getStderr()
-    env['wsgi.version'] = this.wsgiVersion
-    env['wsgi.run_once'] = this.wsgiRunOnce
-    env['wsgi.url_scheme'] = this.getScheme()
-    env['wsgi.multithread'] = this.wsgiMultithread
-    env['wsgi.multiprocess'] = this.wsgiMultiprocess
-    const wrapper = this.wsgiFileWrapper
-    if (wrapper !== undefined) {
-      env['wsgi.file_wrapper'] =
-        wrapper === FileWrapper
-          ? makeFileWrapper
-          : (((f, b) => new wrapper(f, b)) satisfies FileWrapperFn)
-    }
-    if (this.originServer && this.serverSoftware !== undefined) {
-      env['SERVER_SOFTWARE'] ??= this.serverSoftware
-    }
-  }
-
   /**
    * Send every chunk of `this.result`, then finish the response and `close()`.
    *
@@ -312,70 +129,12 @@ export abstract class BaseHandler {
     await this.close()
   }
 
-  /** `'http'` or `'https'`, from the environ's `HTTPS` variable. */
-  getScheme(): string {
-    return guessScheme(this.#env())
-  }
-
-  /** Set `Content-Length` when the body is a one-item array (PEP 3333 allows it). */
-  setContentLength(): void {
-    const result = this.result
-    if (Array.isArray(result) && result.length === 1) {
-      this.#headers().set('Content-Length', String(this.bytesSent))
-    }
-  }
-
-  /** Last changes to the headers before they are sent. Override to add or remove headers. */
-  cleanupHeaders(): void {
-    const code = this.#statusCode()
-    // Divergence from wsgiref: no Content-Length for statuses that never have a body (RFC 9110
-    // forbids it on 1xx/204, and on 304 it would have to describe the 200 the client cached).
-    if (!isNullBodyStatus(code) && !this.#headers().has('Content-Length')) {
-      this.setContentLength()
-    }
-  }
-
-  /**
-   * The `start_response()` callable given to the application. Bound: it can be passed around.
-   *
-   * @throws WSGIError `ERR_WSGI_HEADERS_ALREADY_SET` on a second call without `excInfo`;
-   *   `ERR_WSGI_INVALID_STATUS`, `ERR_WSGI_INVALID_HEADER`, `ERR_WSGI_NOT_LATIN1`,
-   *   `ERR_WSGI_HOP_BY_HOP_HEADER` for bad input (headers are checked here, at the call, as
-   *   wsgiref's `start_response` does, on every host);
-   *   rethrows `excInfo` when it is given after the headers were sent.
-   */
-  readonly startResponse: StartResponse = (status, headers, excInfo?): WriteCallable => {
-    if (excInfo !== undefined && excInfo !== null && excInfo !== false) {
-      // Divergence from wsgiref: JavaScript has no "exception being handled", so the error that
-      // was passed in is thrown again (PEP 3333 asks for exactly that).
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrow what the app caught, as is
-      if (this.headersSent) throw excInfo
-    } else if (this.headers !== undefined) {
-      throw new WSGIError('ERR_WSGI_HEADERS_ALREADY_SET', 'Headers already set!')
-    }
-    // Divergence from wsgiref: latin-1 is checked here, at the call, as the types are; wsgiref
-    // fails later, when send_preamble() encodes the head.
-    checkHeaderList(headers)
-    this.status = status
-    this.headers = new this.headersClass(headers)
-    checkStatus(status)
-    for (const [name, value] of headers) {
-      if (isHopByHop(name)) {
-        throw new WSGIError(
-          'ERR_WSGI_HOP_BY_HOP_HEADER',
-          `Hop-by-hop header, '${name}: ${value}', not allowed`,
-        )
-      }
-    }
-    return this.write
-  }
-
   /**
    * Transmit the status line and headers. Origin servers write `HTTP/x.y status` plus `Date` and
    * `Server` when the app did not set them; CGI writes a `Status:` header.
    */
   async sendPreamble(): Promise<void> {
-    const headers = this.#headers()
+    const headers = requireHeaders(this.headers)
     let head: string
     if (this.originServer) {
       if (!this.clientIsModern()) return
@@ -458,7 +217,7 @@ export abstract class BaseHandler {
         'The application returned without calling startResponse()',
       )
     }
-    if (!isNullBodyStatus(this.#statusCode())) this.headers.setDefault('Content-Length', '0')
+    if (!isNullBodyStatus(statusCode(this.status))) this.headers.setDefault('Content-Length', '0')
     await this.sendHeaders()
   }
 
@@ -532,7 +291,7 @@ export abstract class BaseHandler {
     this.headersSent = true
     if (!this.originServer || this.clientIsModern()) {
       await this.sendPreamble()
-      await this.#transport(this.#headers().toBytes(), false)
+      await this.#transport(requireHeaders(this.headers).toBytes(), false)
     }
   }
 
@@ -550,7 +309,7 @@ export abstract class BaseHandler {
    */
   protected decideBody(): void {
     const method = this.environ?.REQUEST_METHOD
-    const code = this.#statusCode()
+    const code = statusCode(this.status)
     this.#bodyAllowed = method !== 'HEAD' && !isNullBodyStatus(code)
     this.#declaredLength = undefined
     if (!this.strictResponse) return
@@ -565,90 +324,12 @@ export abstract class BaseHandler {
     }
     this.#declaredLength = declaredLength(this.headers)
     // The chunk that sends the headers is counted already; it may be the whole body.
-    this.#checkLength(this.#complete || this.#wholeBodyKnown())
-  }
-
-  /**
-   * The codes this handler's transport can send as the final status, checked with
-   * {@link strictResponse}. Here 200 to 599: this handler writes the status line itself, and a
-   * client reads a 1xx as an interim response (it would wait for another) and a code past 599 as
-   * invalid (RFC 9110 section 15). A transport that sends any code PEP 3333 allows, and decides
-   * itself what a final 1xx means (Node's `writeHead()` takes 100 to 999), widens it.
-   */
-  protected get finalStatusRange(): readonly [low: number, high: number] {
-    return FINAL_STATUS_RANGE
-  }
-
-  /** True when `code` is in {@link finalStatusRange}. */
-  protected canSendStatus(code: number): boolean {
-    const [low, high] = this.finalStatusRange
-    return code >= low && code <= high
+    this.#checkLength(this.#complete || wholeBodyKnown(this.result, this.bytesSent))
   }
 
   /** True when body bytes may be sent (decided when the headers went out). */
   protected get bodyAllowed(): boolean {
     return this.#bodyAllowed
-  }
-
-  /** True when the result is this handler's `wsgiFileWrapper` (so `sendfile()` may take it). */
-  resultIsFile(): boolean {
-    const wrapper = this.wsgiFileWrapper
-    return wrapper !== undefined && this.result instanceof wrapper
-  }
-
-  /** False for HTTP/0.9 clients, which get no status line or headers. */
-  clientIsModern(): boolean {
-    const protocol = this.environ?.SERVER_PROTOCOL ?? ''
-    return protocol.toUpperCase() !== 'HTTP/0.9'
-  }
-
-  /** Write the error and its stack (and causes) to `wsgi.errors`. */
-  logException(error: unknown): void {
-    const stderr = this.getStderr()
-    stderr.write(formatException(error, this.tracebackLimit))
-    stderr.flush()
-  }
-
-  /** Log the error, then answer with `errorOutput` if nothing was sent, else cut the output. */
-  async handleError(error: unknown): Promise<void> {
-    this.logException(error)
-    if (!this.headersSent) {
-      this.#handling = error
-      try {
-        this.result = this.errorOutput(this.#env(), this.startResponse)
-      } finally {
-        this.#handling = undefined
-      }
-      await this.finishResponse()
-    } else {
-      this.abortOutput(error)
-    }
-  }
-
-  /**
-   * The error response: `errorStatus`, `errorHeaders`, `errorBody`. Override to customise.
-   *
-   * Divergence from wsgiref: a request body over the server's input limit that the application
-   * let through (`ERR_WSGI_BODY_TOO_LARGE`) is the client's fault, answered `413 Content Too
-   * Large` with a body saying so.
-   */
-  errorOutput(_environ: WSGIEnvironment, startResponse: StartResponse): ResponseBody {
-    const handling = this.#handling
-    if (isWSGIError(handling) && handling.code === 'ERR_WSGI_BODY_TOO_LARGE') {
-      startResponse('413 Content Too Large', [...this.errorHeaders], handling)
-      return [TOO_LARGE_BODY_BYTES]
-    }
-    startResponse(this.errorStatus, [...this.errorHeaders], handling ?? true)
-    return [this.errorBody]
-  }
-
-  /**
-   * Called when an error happens after the headers were sent: the response cannot be replaced,
-   * so a transport should be cut rather than ended cleanly (the client must not take a truncated
-   * body for a whole one). wsgiref has no such hook; the default does nothing.
-   */
-  protected abortOutput(_error: unknown): void {
-    // Override in a subclass that owns a connection.
   }
 
   /**
@@ -658,59 +339,18 @@ export abstract class BaseHandler {
    * app made, a bridged app whose own side reset) are application errors: logged and answered.
    */
   protected isClientDisconnect(error: unknown): boolean {
-    const code = (error as { code?: unknown } | null)?.code
-    if (typeof code !== 'string' || !DISCONNECT_CODES.has(code)) return false
+    if (!hasDisconnectCode(error)) return false
     return error === this.#transportError || this.clientGone()
-  }
-
-  /**
-   * True when this request's client went away. The default reads the environ's
-   * `wsgits.signal`, which every server and bridge of this project fires when (and only when) the
-   * client left early; override in a subclass that knows better (a destroyed socket).
-   * wsgiref has no such hook: there only socket errors arrive here.
-   */
-  protected clientGone(): boolean {
-    const signal = this.environ?.['wsgits.signal'] as { readonly aborted?: unknown } | undefined
-    return signal?.aborted === true
   }
 
   /** Override in a subclass to send bytes to the client. */
   protected abstract _write(data: Uint8Array): void | Promise<void>
   /** Override in a subclass to push buffered bytes to the client. */
   protected abstract _flush(): void | Promise<void>
-  /** Override in a subclass to return the `wsgi.input` of the request. */
-  abstract getStdin(): InputStream
-  /** Override in a subclass to return the `wsgi.errors` stream. */
-  abstract getStderr(): ErrorStream
-  /** Override in a subclass to add the CGI variables of the request to `this.environ`. */
-  abstract addCgiVars(): void
 
-  /**
-   * With `strictResponse`, the bytes counted so far against the declared `Content-Length`: never
-   * more, and (once the body is `complete`) exactly as many.
-   */
+  /** With `strictResponse`, the bytes counted so far against the declared `Content-Length`. */
   #checkLength(complete: boolean): void {
-    const declared = this.#declaredLength
-    if (declared === undefined || !this.#bodyAllowed) return
-    const sent = this.bytesSent
-    if (sent > declared || (complete && sent < declared)) {
-      throw new WSGIError(
-        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        sent > declared
-          ? `The response body is longer than its Content-Length (${sent} > ${declared} bytes)`
-          : `The response body ended before its Content-Length (${sent} < ${declared} bytes)`,
-      )
-    }
-  }
-
-  /** True when the bytes counted so far are the whole body: the single chunk of a one-item array. */
-  #wholeBodyKnown(): boolean {
-    const result: unknown = this.result
-    if (!Array.isArray(result) || result.length !== 1 || Object.hasOwn(result, Symbol.iterator)) {
-      return false
-    }
-    const only: unknown = result[0]
-    return only instanceof Uint8Array && only.length === this.bytesSent
+    if (this.#bodyAllowed) checkLength(this.#declaredLength, this.bytesSent, complete)
   }
 
   async #writeBody(): Promise<void> {
@@ -752,122 +392,4 @@ export abstract class BaseHandler {
     this.#closedResult = result
     if (typeof result.close === 'function') await result.close()
   }
-
-  #env(): WSGIEnvironment {
-    if (this.environ === undefined) {
-      throw new WSGIError('ERR_WSGI_NO_START_RESPONSE', 'No request is in progress')
-    }
-    return this.environ
-  }
-
-  #headers(): Headers {
-    if (this.headers === undefined) {
-      throw new WSGIError(
-        'ERR_WSGI_NO_START_RESPONSE',
-        'The application returned without calling startResponse()',
-      )
-    }
-    return this.headers
-  }
-
-  #statusCode(): number {
-    // Runs for every response: plain arithmetic instead of slice() + parseInt().
-    const s = this.status
-    if (s === undefined || s.length < 3) return NaN
-    const a = s.charCodeAt(0) - 48
-    const b = s.charCodeAt(1) - 48
-    const c = s.charCodeAt(2) - 48
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9 ? a * 100 + b * 10 + c : NaN
-  }
-}
-
-/**
- * Check a status line as wsgiref's `start_response` does (and gh-144370's control characters).
- *
- * @throws WSGIError `ERR_WSGI_INVALID_STATUS`
- */
-export function checkStatus(status: unknown): asserts status is Status {
-  if (typeof status !== 'string') {
-    throw new WSGIError(
-      'ERR_WSGI_INVALID_STATUS',
-      `Status must be a string such as '200 OK' (got ${describeJS(status)})`,
-    )
-  }
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
-  if (/[\x00-\x1f\x7f]/.test(status)) {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Control characters are not allowed in status')
-  }
-  if (status.length < 4) {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status must be at least 4 characters')
-  }
-  if (!/^[0-9]{3}/.test(status)) {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status message must begin w/3-digit code')
-  }
-  if (status[3] !== ' ') {
-    throw new WSGIError('ERR_WSGI_INVALID_STATUS', 'Status message must have a space after code')
-  }
-}
-
-/**
- * `String(error)`, with the error's `code` in Node's format (`TypeError [ERR_X]: message`) when
- * the text does not show it already (a `TypeError` made by `invalidArgType`, say).
- */
-function errorLine(error: Error): string {
-  const text = String(error)
-  const code = (error as { code?: unknown }).code
-  if (typeof code !== 'string' || text.includes(`[${code}]`)) return text
-  const prefix = `${error.name}: `
-  return text.startsWith(prefix)
-    ? `${error.name} [${code}]: ${text.slice(prefix.length)}`
-    : `${text} [${code}]`
-}
-
-/**
- * Declared `Content-Length` of a response: undefined without one; its value when every copy is
- * the same decimal number. (A loop over the list, not `getAll()`: this runs for every response.)
- *
- * @throws WSGIError `ERR_WSGI_CONTENT_LENGTH_MISMATCH` for a value that is not a decimal number,
- *   or copies that disagree (RFC 9110 section 8.6: the recipient could not know the body's end).
- */
-function declaredLength(headers: Headers | undefined): number | undefined {
-  if (headers === undefined) return undefined
-  let length: number | undefined
-  for (const [name, value] of headers) {
-    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue
-    const digits = value.trim()
-    if (!/^[0-9]{1,15}$/.test(digits)) {
-      throw new WSGIError(
-        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length must be a non-negative decimal integer (got ${describeJS(value)})`,
-      )
-    }
-    const n = Number(digits)
-    if (length !== undefined && n !== length) {
-      throw new WSGIError(
-        'ERR_WSGI_CONTENT_LENGTH_MISMATCH',
-        `Content-Length is given twice with different values (${length} and ${n})`,
-      )
-    }
-    length = n
-  }
-  return length
-}
-
-/**
- * The text `logException` writes: `Name [CODE]: message`, the stack frames (at most `limit`),
- * and each `cause` in turn. Never sent to a client.
- */
-export function formatException(error: unknown, limit?: number): string {
-  const lines: string[] = []
-  let current: unknown = error
-  for (let depth = 0; current !== undefined && depth < 8; depth++) {
-    const err = toError(current)
-    lines.push(`${depth === 0 ? '' : 'Caused by: '}${errorLine(err)}`)
-    const frames = (err.stack ?? '').split('\n').filter((l) => l.startsWith('    at '))
-    lines.push(...(limit === undefined ? frames : frames.slice(0, limit)))
-    // A thrown non-error is wrapped by toError() with itself as the cause: that is the end of
-    // the chain, not a new link (following it would print the same value over and over).
-    current = err === current ? err.cause : undefined
-  }
-  return `${lines.join('\n')}\n`
 }
