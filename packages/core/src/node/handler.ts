@@ -146,6 +146,8 @@ export class NodeHandler extends BaseHandler {
   #body: RequestBody | undefined = undefined
   #input: InputReader | undefined = undefined
   #finishing = false
+  // The body sendWhole() hands over with the head (see wholeBody).
+  #whole: Uint8Array | undefined = undefined
   // The response says Connection: close because of an unread body (see #closesForBody).
   #closing = false
   // The environ may hold keys besides the CGI ones (from osEnviron): see setupEnviron().
@@ -288,23 +290,88 @@ export class NodeHandler extends BaseHandler {
   }
 
   /**
-   * The app's response, with a fast path for the most common one: a one-item array, sent with
-   * a single `res.end(chunk)` (headers and body in one packet).
+   * The app's response, with a fast path for the most common one: a one-item array (see
+   * {@link wholeChunk}), sent by {@link sendWhole} with its head (here a single `res.end(chunk)`:
+   * headers and body in one packet).
    */
   override finishResponse(): Promise<void> {
     const result = this.result
-    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
-      const chunk: unknown = (result as unknown[])[0]
-      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
-    }
+    const chunk = this.wholeChunk()
+    if (chunk !== undefined && result !== undefined) return this.sendWhole(chunk, result)
     return super.finishResponse()
   }
 
-  /** After the last chunk: the headers if still unsent, then `res.end()`. */
+  /** After the last chunk: the headers if still unsent, then {@link endResponse}. */
   override async finishContent(): Promise<void> {
     this.#finishing = true
     if (!this.headersSent) await super.finishContent()
-    this.#end(undefined)
+    this.endResponse(undefined)
+  }
+
+  /**
+   * The only chunk of a response that goes out whole, with its head: set when the result is a
+   * one-item array of bytes and the head is unsent. A host overrides it to narrow the fast path
+   * (the Fastify adapter wants a Content-Type too); `undefined` sends the body chunk by chunk.
+   */
+  protected wholeChunk(): Uint8Array | undefined {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
+      const chunk: unknown = (result as unknown[])[0]
+      if (chunk instanceof Uint8Array) return chunk
+    }
+    return undefined
+  }
+
+  /**
+   * While {@link sendWhole} sends the head: the whole body, for a host that hands the body over
+   * with the head (Koa's `ctx.body`, Fastify's `reply.send()`); `undefined` otherwise.
+   */
+  protected get wholeBody(): Uint8Array | undefined {
+    return this.#whole
+  }
+
+  /**
+   * True once the head goes out with a complete response (a one-chunk body, or the end of a body
+   * with no chunk): nothing is written after it, so the head needs no flush of its own.
+   */
+  protected get endsWithHead(): boolean {
+    return this.#finishing
+  }
+
+  /**
+   * Transport hook: the response is complete; end it with `body` (the whole body from
+   * {@link sendWhole}, when one may be sent) or with nothing more (after the last chunk). Here
+   * `res.end()`, then the unread request body is drained ({@link drainUnreadBody}).
+   */
+  protected endResponse(body: Uint8Array | undefined): void {
+    const res = this.response
+    if (res.destroyed) throw streamDestroyed()
+    if (body === undefined) res.end()
+    else res.end(body)
+    this.drainUnreadBody()
+  }
+
+  /**
+   * The one-chunk path: the chunk is counted first (so `Content-Length` and the strict length
+   * check see the whole body), the head sent with {@link wholeBody} set, then
+   * {@link endResponse} with the body. Synchronous as far as it can be: only `close()` (the
+   * body's `close()`, the access log) is awaited. On error the body is closed (once) before the
+   * error goes on, as in `BaseHandler#finishResponse`.
+   */
+  protected sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
+    try {
+      this.bytesSent = chunk.length
+      this.#finishing = true
+      this.#whole = chunk
+      const sent = this.sendHeaders()
+      // A subclass whose sendHeaders() really waits for something gets the general path.
+      if (sent !== RESOLVED) return this.#sendWholeLater(sent, chunk, result)
+      this.#whole = undefined
+      this.endResponse(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
+    } catch (error) {
+      return this.#failWhole(error, result)
+    }
+    return this.close()
   }
 
   /**
@@ -471,22 +538,6 @@ export class NodeHandler extends BaseHandler {
     res.writeHead(code, reason, flat)
   }
 
-  // Synchronous as far as it can be: headers and body leave in one res.end() call, and only
-  // close() (the body's close(), the access log) is awaited.
-  #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
-    try {
-      this.bytesSent = chunk.length
-      this.#finishing = true
-      const sent = this.sendHeaders()
-      // A subclass whose sendHeaders() really waits for something gets the general path.
-      if (sent !== RESOLVED) return this.#sendWholeLater(sent, chunk, result)
-      this.#end(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
-    } catch (error) {
-      return this.#failWhole(error, result)
-    }
-    return this.close()
-  }
-
   async #sendWholeLater(
     sent: Promise<void>,
     chunk: Uint8Array,
@@ -494,26 +545,19 @@ export class NodeHandler extends BaseHandler {
   ): Promise<void> {
     try {
       await sent
-      this.#end(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
+      this.#whole = undefined
+      this.endResponse(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
     } catch (error) {
       await this.#failWhole(error, result)
     }
     await this.close()
   }
 
-  // As BaseHandler.finishResponse on error: the body is closed (once) before the error goes on.
   async #failWhole(error: unknown, result: ResponseBody): Promise<never> {
+    this.#whole = undefined
     this.result = undefined
     await result.close?.()
     throw error
-  }
-
-  #end(chunk: Uint8Array | undefined): void {
-    const res = this.response
-    if (res.destroyed) throw streamDestroyed()
-    if (chunk === undefined) res.end()
-    else res.end(chunk)
-    this.drainUnreadBody()
   }
 
   #sendContinue(): void {
