@@ -15,7 +15,6 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 import { WSGIError, toError } from '@wsgi/core/errors'
-import { BaseHandler } from '@wsgi/core/handlers'
 import { NodeHandler, addRequestEnviron, bodySource, inputOf } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
 import { InputReader } from '@wsgi/core/streams'
@@ -124,8 +123,6 @@ export class FastifyHandler extends NodeHandler {
   #rejectHead!: (error: unknown) => void
   #settled = false
   #stream: GatewayBody | undefined = undefined
-  #whole: Uint8Array | undefined = undefined
-  #finishing = false
   #input: InputStream | undefined = undefined
   #errors: ErrorStream | undefined = undefined
 
@@ -248,17 +245,17 @@ export class FastifyHandler extends NodeHandler {
     // budget: core decides, and closes the connection the lingering way once Fastify ends it.
     // With the app's headers (it can send no Connection), so that every applyHead() keeps it.
     // (HTTP/2 has no Connection header: a stream's body is core's to drain after the response.)
-    const whole = this.#whole !== undefined || this.#finishing
-    if (whole && this.#closableForBody() && this.closesForUnreadBody()) {
+    if (this.endsWithHead && this.#closableForBody() && this.closesForUnreadBody()) {
       grouped.set('connection', ['close'])
     }
     this.applyHead(code, status.slice(4), grouped)
     this.headersSent = true
     let payload: GatewayPayload = null
-    if (this.bodyAllowed && !this.#finishing) {
-      if (this.#whole !== undefined) {
-        payload = this.#whole
-      } else {
+    const whole = this.wholeBody
+    if (this.bodyAllowed) {
+      if (whole !== undefined) {
+        payload = whole
+      } else if (!this.endsWithHead) {
         const stream = new GatewayBody()
         this.#stream = stream
         payload = stream
@@ -286,25 +283,20 @@ export class FastifyHandler extends NodeHandler {
   }
 
   /**
-   * The app's response. Skips `NodeHandler`'s fast path (it ends `reply.raw` itself, which
-   * Fastify must do); a one-chunk body with a Content-Type goes to Fastify whole instead, so
-   * `onSend` hooks see a Buffer (compression thresholds, ETags).
+   * `NodeHandler`'s one-chunk fast path, only with a Content-Type: such a body goes to Fastify
+   * whole (`reply.send(buffer)`), so `onSend` hooks see a Buffer (compression thresholds, ETags).
    */
-  override finishResponse(): Promise<void> {
-    const result = this.result
-    if (Array.isArray(result) && result.length === 1 && !this.headersSent) {
-      const chunk: unknown = result[0]
-      if (chunk instanceof Uint8Array && this.headers?.has('Content-Type') === true) {
-        return this.#sendWhole(chunk, result as unknown[])
-      }
-    }
-    return BaseHandler.prototype.finishResponse.call(this)
+  protected override wholeChunk(): Uint8Array | undefined {
+    const chunk = super.wholeChunk()
+    return chunk !== undefined && this.headers?.has('Content-Type') === true ? chunk : undefined
   }
 
-  /** After the last chunk: the headers if still unsent, then the end of the stream. */
-  override async finishContent(): Promise<void> {
-    this.#finishing = true
-    if (!this.headersSent) await BaseHandler.prototype.finishContent.call(this)
+  /**
+   * After the last chunk, or after a whole body went to Fastify with the head: the end of the
+   * stream, if there is one (Fastify, not this handler, ends `reply.raw`); then the unread request
+   * body is drained.
+   */
+  protected override endResponse(): void {
     this.#stream?.finish()
     this.#appDone()
   }
@@ -371,21 +363,6 @@ export class FastifyHandler extends NodeHandler {
     if (this.#settled) return
     this.#settled = true
     this.#resolveHead(payload)
-  }
-
-  async #sendWhole(chunk: Uint8Array, result: unknown[]): Promise<void> {
-    try {
-      this.bytesSent = chunk.length
-      this.#whole = chunk
-      await this.sendHeaders()
-      this.#appDone()
-    } catch (error) {
-      // As BaseHandler.finishResponse: the body is closed (once) before the error propagates.
-      this.result = undefined
-      await (result as unknown[] & { close?: () => unknown }).close?.()
-      throw error
-    }
-    await this.close()
   }
 
   /**

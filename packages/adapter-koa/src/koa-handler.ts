@@ -13,10 +13,9 @@
 import type Koa from 'koa'
 
 import { toError } from '@wsgi/core/errors'
-import { BaseHandler } from '@wsgi/core/handlers'
 import { NodeHandler, inputOf, replayEnviron } from '@wsgi/core/node'
 import type { BodySource, NodeHandlerOptions } from '@wsgi/core/node'
-import type { InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
+import type { InputStream, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
 import { BodyStream } from './_internal/body-stream.ts'
@@ -91,10 +90,7 @@ export class KoaHandler extends NodeHandler {
   readonly #koaOptions: KoaHandlerOptions
   #source: BodySource | undefined = undefined
   #stream: BodyStream | undefined = undefined
-  // The whole body, when the app returned it as one chunk: handed to Koa as a Buffer.
-  #whole: Buffer | undefined = undefined
   #settled = false
-  #finishing = false
   #resolve: (outcome: HeadOutcome) => void = () => undefined
   #reject: (error: unknown) => void = () => undefined
 
@@ -170,34 +166,15 @@ export class KoaHandler extends NodeHandler {
   }
 
   /**
-   * A one-chunk body (a one-item array) goes to Koa whole, as a `Buffer` in `ctx.body`; any
-   * other body runs the plain `BaseHandler` loop into a body stream (`NodeHandler`'s own fast
-   * path ends `res` itself, and here Koa owns `res`).
+   * After the last chunk, or after a one-chunk body (a one-item array) went to Koa whole as a
+   * `Buffer` in `ctx.body` with the head (`NodeHandler#sendWhole`): the end of the body stream,
+   * if there is one. Nothing is written to `res`: Koa owns it.
    *
-   * Why: for a stream body Koa calls `stream.pipeline()`, which on Node 20 makes an
-   * `AbortController` per response and aborts it (a `DOMException` with its stack) when the pipe
-   * ends; a `Buffer` body is one `res.end(body)`, as for a native Koa app.
+   * Why the whole `Buffer`: for a stream body Koa calls `stream.pipeline()`, which on Node 20
+   * makes an `AbortController` per response and aborts it (a `DOMException` with its stack) when
+   * the pipe ends; a `Buffer` body is one `res.end(body)`, as for a native Koa app.
    */
-  override finishResponse(): Promise<void> {
-    const result = this.result
-    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
-      const chunk: unknown = (result as unknown[])[0]
-      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
-    }
-    return BaseHandler.prototype.finishResponse.call(this)
-  }
-
-  /** After the last chunk: the head if still unsent, then the end of the body stream. */
-  override async finishContent(): Promise<void> {
-    if (!this.headersSent) {
-      // An empty body: the head goes out with its end, no flush of its own.
-      this.#finishing = true
-      try {
-        await BaseHandler.prototype.finishContent.call(this)
-      } finally {
-        this.#finishing = false
-      }
-    }
+  protected override endResponse(): void {
     this.#stream?.finish()
   }
 
@@ -231,26 +208,6 @@ export class KoaHandler extends NodeHandler {
     // Intentionally empty; see above.
   }
 
-  // As BaseHandler.finishResponse for a one-chunk body, with the chunk counted before the head
-  // (so Content-Length and the strict length check see the whole body) and no body stream.
-  async #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
-    try {
-      this.bytesSent = chunk.length
-      this.#whole = Buffer.isBuffer(chunk)
-        ? chunk
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-      await this.sendHeaders()
-    } catch (error) {
-      // The body is closed (once) before the error goes on, as BaseHandler does.
-      this.result = undefined
-      this.#whole = undefined
-      await result.close?.()
-      throw error
-    }
-    this.#whole = undefined
-    await this.close()
-  }
-
   /** `[SCRIPT_NAME, PATH_INFO]` as native strings. */
   #mount(): [string, string] {
     const ctx = this.context
@@ -272,8 +229,11 @@ export class KoaHandler extends NodeHandler {
     const replace = this.#koaOptions.replaceHeaders === true
     // The body goes first: Koa's body setter changes the status, Content-Type and Content-Length,
     // all of which are set again from the app's response below.
-    const whole = this.#whole
-    if (this.bodyAllowed && whole !== undefined) {
+    const chunk = this.wholeBody
+    if (this.bodyAllowed && chunk !== undefined) {
+      const whole = Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
       // Koa's body setter makes a Buffer `application/octet-stream` with its length; both are
       // set again from the app's headers below, as for a stream.
       const hadType = res.hasHeader('Content-Type')
@@ -288,7 +248,7 @@ export class KoaHandler extends NodeHandler {
       // it on the wire now, as wsgiref sends it; Koa would only write it with the first body
       // bytes. The flush waits for Koa to pipe the body, when the headers are final (middleware
       // upstream may still change them until then).
-      if (this.bytesSent === 0 && !this.#finishing) flushOnPipe(res, stream)
+      if (this.bytesSent === 0 && !this.endsWithHead) flushOnPipe(res, stream)
       stream.once('close', () => {
         // Koa 2 pipes without ending `res` on a source error, and Koa 3 may not have piped yet:
         // either way a cut body must not look complete (or hang), so the connection goes.

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { describe, invalidArgType } from '../errors.ts'
 import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
-import { clientLeft, unreadSignalResponse } from './environ.ts'
+import { clientLeft, unreadSignalResponse } from './extension-environ.ts'
 import { abortedError, createRequest } from './synthetic-request.ts'
 import { ListenerResponseBody, createResponse } from './synthetic-response.ts'
 import { SyntheticSocket } from './synthetic-socket.ts'

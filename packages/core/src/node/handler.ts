@@ -4,105 +4,36 @@
  * adapters all run gateway apps through it. If you are writing an adapter that mounts a gateway
  * app inside a Node framework, subclass it and pass it to `toNodeListener` as `handlerClass`.
  *
+ * The request half (environ, `wsgi.input`, the unread body after the response) is
+ * `NodeInputHandler` (`./input-handler.ts`); this file is the response half and its transport
+ * hooks, which the Koa and Fastify adapters override.
+ *
  * @module
  */
 import type { EventEmitter } from 'node:events'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
-import { isWSGIError, toError } from '../errors.ts'
-import { BaseHandler, RESOLVED } from '../handlers/base-handler.ts'
-import type { Headers } from '../headers.ts'
-import type {
-  ErrorStream,
-  HeaderList,
-  InputStream,
-  ResponseBody,
-  WSGIEnvironment,
-} from '../types.ts'
-import { TextErrorStream } from '../_internal/error-stream.ts'
-import { InputReader } from '../_internal/input.ts'
-import { addExtensionEnviron, expectsContinue, fillRequestEnviron } from './environ.ts'
-import { parseDecimal } from './synthetic-socket.ts'
+import { toError } from '../errors.ts'
+import { RESOLVED } from '../handlers/base-handler.ts'
+import type { ResponseBody } from '../types.ts'
 import {
   ListHeaders,
-  RequestBody,
-  announcesBody,
-  dropUnset,
   hasPresetHeaders,
   isContentLength,
-  drainOrClose,
   isNullBodyStatus,
-  lingerClose,
-  newEnviron,
   statusCodeOf,
   streamDestroyed,
   writeHead2,
 } from './handler-support.ts'
+import { NodeInputHandler } from './input-handler.ts'
 
-/** What Express and Connect pass as the third argument of a middleware. */
-export type NextFunction = (error?: unknown) => void
+export type { NextFunction, NodeHandlerClass, NodeHandlerOptions } from './handler-options.ts'
 
-/** Options of {@link NodeHandler} (and of {@link toNodeListener}). */
-export interface NodeHandlerOptions {
-  /** `SCRIPT_NAME`: the mount point of the app, cut off the front of `PATH_INFO`. Default `''`. */
-  readonly scriptName?: string | undefined
-  /** `SERVER_NAME`. Default: from the `Host` header, else the socket's local address. */
-  readonly serverName?: string | undefined
-  /** The `Server` response header and `SERVER_SOFTWARE`. Default: none. */
-  readonly serverSoftware?: string | undefined
-  /** `wsgi.errors`, where application errors are logged. Default: `process.stderr`. */
-  readonly errors?: ErrorStream | undefined
-  /**
-   * `wsgi.multithread`. Default `false`: Node never runs two calls of the app in parallel. Calls
-   * do interleave at each `await`, so per-request state must not live in module globals across
-   * an `await` (true of any Node code).
-   */
-  readonly multithread?: boolean | undefined
-  /** `wsgi.multiprocess`. Default `false`; set it when running under `node:cluster`. */
-  readonly multiprocess?: boolean | undefined
-  /** Most request body bytes `wsgi.input` delivers; more fails with `ERR_WSGI_BODY_TOO_LARGE`. */
-  readonly inputLimit?: number | undefined
-  /**
-   * After the response, request body bytes the app left unread are read and dropped, up to this
-   * many, so the connection can serve the next request; beyond it the connection is closed
-   * (gently: see `drainTimeout`). A response sent whole while more than this is still announced
-   * (`Content-Length`) says `Connection: close`. Default 1 MiB (1048576).
-   */
-  readonly drainLimit?: number | undefined
-  /**
-   * Most milliseconds the unread request body is drained (or, once the connection is closing,
-   * still read and dropped so that the client gets the answer rather than a reset) after the
-   * response; then the connection is closed. A client that stops sending mid-body holds the
-   * connection no longer than this. Default 5000.
-   */
-  readonly drainTimeout?: number | undefined
-  /**
-   * Called instead of logging and answering 500 when the app fails before its response started;
-   * it then owns the response. The Express adapter passes `next` here to reach Express's error
-   * handlers. Errors after the response started always cut the connection.
-   */
-  readonly onError?:
-    | ((error: unknown, req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void)
-    | undefined
-}
-
-/** A class that can stand in for {@link NodeHandler} (`toNodeListener`'s `handlerClass`). */
-export type NodeHandlerClass = new (
-  req: IncomingMessage,
-  res: ServerResponse,
-  options?: NodeHandlerOptions,
-  next?: NextFunction,
-) => NodeHandler
-
-const DEFAULT_DRAIN_LIMIT = 1024 * 1024
-const DEFAULT_DRAIN_TIMEOUT = 5000
 // How long a cut connection may take to hand over the bytes written before the error.
 const ABORT_GRACE_MS = 2000
 
 // What `res.writeHead()` accepts (ERR_HTTP_INVALID_STATUS_CODE otherwise).
 const NODE_STATUS_RANGE: readonly [number, number] = [100, 999]
-let defaultErrors: ErrorStream | undefined
 
 /**
  * Runs a gateway application for one Node request: the `ServerHandler` of wsgiref, with
@@ -131,106 +62,10 @@ let defaultErrors: ErrorStream | undefined
  * http.createServer((req, res) => void new NodeHandler(req, res).run(app))
  * ```
  */
-export class NodeHandler extends BaseHandler {
-  override headersClass: new (headers?: HeaderList) => Headers = ListHeaders
-  override wsgiMultithread = false
-  override wsgiMultiprocess = false
-  /** The request. */
-  readonly request: IncomingMessage
-  /** The response. */
-  readonly response: ServerResponse
-  /** Express/Connect's `next`, when the listener was called as middleware; unused by default. */
-  readonly next: NextFunction | undefined
-  /** The options this handler was made with. */
-  protected readonly options: NodeHandlerOptions
-  #body: RequestBody | undefined = undefined
-  #input: InputReader | undefined = undefined
+export class NodeHandler extends NodeInputHandler {
   #finishing = false
-  // The response says Connection: close because of an unread body (see #closesForBody).
-  #closing = false
-  // The environ may hold keys besides the CGI ones (from osEnviron): see setupEnviron().
-  #customBase = true
-
-  constructor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    options: NodeHandlerOptions = {},
-    next?: NextFunction,
-  ) {
-    super()
-    this.request = req
-    this.response = res
-    this.next = next
-    this.options = options
-    this.httpVersion = req.httpVersion
-    this.serverSoftware = options.serverSoftware
-    if (options.multithread !== undefined) this.wsgiMultithread = options.multithread
-    if (options.multiprocess !== undefined) this.wsgiMultiprocess = options.multiprocess
-  }
-
-  /**
-   * As `BaseHandler#setupEnviron` (`osEnviron`, then `addCgiVars()`, then the `wsgi.*` keys), on
-   * an object that starts with every key a request always has, in one order. V8 then keeps it a
-   * fast object; built key by key (most keys are computed: HTTP_*), it would turn into a slow
-   * dictionary on every request.
-   */
-  override setupEnviron(): void {
-    const env = newEnviron()
-    const os = this.osEnviron
-    let custom = false
-    for (const key in os) {
-      env[key] = os[key]
-      custom = true
-    }
-    this.#customBase = custom
-    this.environ = env as WSGIEnvironment
-    this.addCgiVars()
-    this.addWSGIVars()
-    dropUnset(env)
-  }
-
-  /** The environ's CGI variables from the request, then the `wsgits.*` keys. */
-  override addCgiVars(): void {
-    const env = this.environ as Record<string, unknown>
-    fillRequestEnviron(env, this.request, this.options, this.#customBase)
-    this.addExtensionVars()
-  }
-
-  /**
-   * Add `wsgi.input_terminated` (the input ends by itself, chunked or not) and the `wsgits.*`
-   * keys (signal, trailers, native objects). Override to add your own.
-   */
-  protected addExtensionVars(): void {
-    const env = this.environ as Record<string, unknown>
-    env['wsgi.input_terminated'] = true
-    addExtensionEnviron(env, this.request, this.response)
-  }
-
-  /** `wsgi.input`: an `InputReader` over the request, sending `100 Continue` on first read. */
-  override getStdin(): InputStream {
-    if (this.#input !== undefined) return this.#input
-    const body = new RequestBody(this.request)
-    const limit = this.options.inputLimit
-    const env = this.environ
-    this.#body = body
-    this.#input =
-      env !== undefined && expectsContinue(env)
-        ? new InputReader(body, {
-            onFirstRead: () => {
-              this.#sendContinue()
-            },
-            limit: limit ?? Infinity,
-          })
-        : limit === undefined
-          ? new InputReader(body)
-          : new InputReader(body, { limit })
-    return this.#input
-  }
-
-  /** `wsgi.errors`: the `errors` option, else `process.stderr`. */
-  override getStderr(): ErrorStream {
-    return this.options.errors ?? (defaultErrors ??= new TextErrorStream(process.stderr))
-  }
+  // The body sendWhole() hands over with the head (see wholeBody).
+  #whole: Uint8Array | undefined = undefined
 
   /**
    * Send the status and headers with `res.writeHead()` (no bytes are built here). Nothing counts
@@ -288,23 +123,88 @@ export class NodeHandler extends BaseHandler {
   }
 
   /**
-   * The app's response, with a fast path for the most common one: a one-item array, sent with
-   * a single `res.end(chunk)` (headers and body in one packet).
+   * The app's response, with a fast path for the most common one: a one-item array (see
+   * {@link wholeChunk}), sent by {@link sendWhole} with its head (here a single `res.end(chunk)`:
+   * headers and body in one packet).
    */
   override finishResponse(): Promise<void> {
     const result = this.result
-    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
-      const chunk: unknown = (result as unknown[])[0]
-      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
-    }
+    const chunk = this.wholeChunk()
+    if (chunk !== undefined && result !== undefined) return this.sendWhole(chunk, result)
     return super.finishResponse()
   }
 
-  /** After the last chunk: the headers if still unsent, then `res.end()`. */
+  /** After the last chunk: the headers if still unsent, then {@link endResponse}. */
   override async finishContent(): Promise<void> {
     this.#finishing = true
     if (!this.headersSent) await super.finishContent()
-    this.#end(undefined)
+    this.endResponse(undefined)
+  }
+
+  /**
+   * The only chunk of a response that goes out whole, with its head: set when the result is a
+   * one-item array of bytes and the head is unsent. A host overrides it to narrow the fast path
+   * (the Fastify adapter wants a Content-Type too); `undefined` sends the body chunk by chunk.
+   */
+  protected wholeChunk(): Uint8Array | undefined {
+    const result = this.result
+    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
+      const chunk: unknown = (result as unknown[])[0]
+      if (chunk instanceof Uint8Array) return chunk
+    }
+    return undefined
+  }
+
+  /**
+   * While {@link sendWhole} sends the head: the whole body, for a host that hands the body over
+   * with the head (Koa's `ctx.body`, Fastify's `reply.send()`); `undefined` otherwise.
+   */
+  protected get wholeBody(): Uint8Array | undefined {
+    return this.#whole
+  }
+
+  /**
+   * True once the head goes out with a complete response (a one-chunk body, or the end of a body
+   * with no chunk): nothing is written after it, so the head needs no flush of its own.
+   */
+  protected get endsWithHead(): boolean {
+    return this.#finishing
+  }
+
+  /**
+   * Transport hook: the response is complete; end it with `body` (the whole body from
+   * {@link sendWhole}, when one may be sent) or with nothing more (after the last chunk). Here
+   * `res.end()`, then the unread request body is drained ({@link drainUnreadBody}).
+   */
+  protected endResponse(body: Uint8Array | undefined): void {
+    const res = this.response
+    if (res.destroyed) throw streamDestroyed()
+    if (body === undefined) res.end()
+    else res.end(body)
+    this.drainUnreadBody()
+  }
+
+  /**
+   * The one-chunk path: the chunk is counted first (so `Content-Length` and the strict length
+   * check see the whole body), the head sent with {@link wholeBody} set, then
+   * {@link endResponse} with the body. Synchronous as far as it can be: only `close()` (the
+   * body's `close()`, the access log) is awaited. On error the body is closed (once) before the
+   * error goes on, as in `BaseHandler#finishResponse`.
+   */
+  protected sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
+    try {
+      this.bytesSent = chunk.length
+      this.#finishing = true
+      this.#whole = chunk
+      const sent = this.sendHeaders()
+      // A subclass whose sendHeaders() really waits for something gets the general path.
+      if (sent !== RESOLVED) return this.#sendWholeLater(sent, chunk, result)
+      this.#whole = undefined
+      this.endResponse(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
+    } catch (error) {
+      return this.#failWhole(error, result)
+    }
+    return this.close()
   }
 
   /**
@@ -375,16 +275,6 @@ export class NodeHandler extends BaseHandler {
     super.decideBody()
     const code = statusCodeOf(this.status ?? '')
     if (code < 200) this.response.shouldKeepAlive = false
-  }
-
-  /** Also true when reading `wsgi.input` failed because the client went away. */
-  protected override isClientDisconnect(error: unknown): boolean {
-    if (super.isClientDisconnect(error)) return true
-    return (
-      isWSGIError(error) &&
-      error.code === 'ERR_WSGI_INPUT_ERROR' &&
-      (super.isClientDisconnect(error.cause) || this.response.destroyed)
-    )
   }
 
   /** `res.write()`, waiting for `'drain'` when Node's buffer is full. */
@@ -471,22 +361,6 @@ export class NodeHandler extends BaseHandler {
     res.writeHead(code, reason, flat)
   }
 
-  // Synchronous as far as it can be: headers and body leave in one res.end() call, and only
-  // close() (the body's close(), the access log) is awaited.
-  #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
-    try {
-      this.bytesSent = chunk.length
-      this.#finishing = true
-      const sent = this.sendHeaders()
-      // A subclass whose sendHeaders() really waits for something gets the general path.
-      if (sent !== RESOLVED) return this.#sendWholeLater(sent, chunk, result)
-      this.#end(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
-    } catch (error) {
-      return this.#failWhole(error, result)
-    }
-    return this.close()
-  }
-
   async #sendWholeLater(
     sent: Promise<void>,
     chunk: Uint8Array,
@@ -494,119 +368,22 @@ export class NodeHandler extends BaseHandler {
   ): Promise<void> {
     try {
       await sent
-      this.#end(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
+      this.#whole = undefined
+      this.endResponse(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
     } catch (error) {
       await this.#failWhole(error, result)
     }
     await this.close()
   }
 
-  // As BaseHandler.finishResponse on error: the body is closed (once) before the error goes on.
   async #failWhole(error: unknown, result: ResponseBody): Promise<never> {
+    this.#whole = undefined
     this.result = undefined
     await result.close?.()
     throw error
   }
 
-  #end(chunk: Uint8Array | undefined): void {
-    const res = this.response
-    if (res.destroyed) throw streamDestroyed()
-    if (chunk === undefined) res.end()
-    else res.end(chunk)
-    this.drainUnreadBody()
-  }
-
-  #sendContinue(): void {
-    const res = this.response as ServerResponse & { _sent100?: boolean }
-    // Node sends 100 by itself when the server has no 'checkContinue' listener; then _sent100
-    // is set and nothing more is needed. After the final status it is too late to ask for a body.
-    if (!res.headersSent && res._sent100 !== true && !res.destroyed) res.writeContinue()
-  }
-
   #closesForBody(): boolean {
     return this.#finishing && this.closesForUnreadBody()
-  }
-
-  /**
-   * True (and the connection set to close the lingering way) when the request still announces
-   * more unread body bytes than `drainLimit`: draining them would not pay, so the client is told
-   * at once that the connection ends with this answer (send `Connection: close` when it says
-   * so). Call it only for a response that goes out whole. A chunked body's size is unknown: it
-   * is drained, and the connection closed without notice if it turns out larger.
-   *
-   * For a subclass that sends the response itself (the Fastify adapter); `NodeHandler` calls it
-   * for its own whole responses.
-   */
-  protected closesForUnreadBody(): boolean {
-    const req = this.request
-    const env = this.environ
-    if (req.complete || env === undefined) return false
-    const length = parseDecimal(env.CONTENT_LENGTH)
-    if (length <= (this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)) return false
-    const res = this.response as ServerResponse & { _sent100?: boolean }
-    // A client still waiting for 100 Continue sends nothing more; Node closes the connection.
-    if (expectsContinue(env) && res._sent100 !== true) return false
-    const socket = req.socket as IncomingMessage['socket'] | null
-    if (!(socket instanceof Socket)) return false
-    this.#closing = true
-    // Node ends a `Connection: close` response with socket.destroySoon(): a close with upload
-    // bytes still arriving, which the kernel answers with a reset. Close it gently instead.
-    socket.destroySoon = () => {
-      this.#lingerClose(socket)
-    }
-    return true
-  }
-
-  #lingerClose(socket: Socket): void {
-    lingerClose(this.request, socket, this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT, () => {
-      if (this.#input === undefined) return
-      this.#input.discard().catch(() => {
-        // The client went away: the socket is closing anyway.
-      })
-    })
-  }
-
-  /**
-   * Make the connection reusable: drop an unread request body, up to `drainLimit` bytes within
-   * `drainTimeout` ms, else close the connection (see the class notes). Call it once the app is
-   * done with `wsgi.input` and its response complete, before the response's `'finish'` (Node
-   * then switches an untouched body to being dropped, however long it takes).
-   *
-   * For a subclass that sends the response itself (the Fastify adapter); `NodeHandler` calls it
-   * when it ends its own response.
-   */
-  protected drainUnreadBody(): void {
-    const req = this.request
-    const body = this.#body
-    if (!body?.started) {
-      // Nobody read the body: Node drops what already arrived; only a body still on its way
-      // needs us (Node would read all of it, however large).
-      if (req.complete) return
-      const env = this.environ
-      // No body announced: the request is complete, though a response sent from inside the
-      // 'request' event (a synchronous app) comes before Node marks it so.
-      if (env === undefined || !announcesBody(env)) return
-      const res = this.response as ServerResponse & { _sent100?: boolean }
-      // A client still waiting for 100 Continue sends nothing more; Node closes the connection.
-      if (expectsContinue(env) && res._sent100 !== true) return
-    } else if (req.readableEnded) {
-      return
-    }
-    // Node calls socket.destroySoon() after the response, which closes the connection gently.
-    if (this.#closing) return
-    void this.#drain()
-  }
-
-  async #drain(): Promise<void> {
-    if (this.#input === undefined) this.getStdin()
-    const input = this.#input
-    if (input === undefined) return
-    await drainOrClose(this.request, this.response, input, {
-      limit: this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT,
-      timeout: this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-      linger: (socket) => {
-        this.#lingerClose(socket)
-      },
-    })
   }
 }

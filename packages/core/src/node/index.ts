@@ -17,7 +17,8 @@ export type {
   NodeHandlerOptions,
   ToNodeListenerOptions,
 } from './to-node-listener.ts'
-export { addExtensionEnviron, addRequestEnviron, clientAbortSignal } from './environ.ts'
+export { addRequestEnviron } from './environ.ts'
+export { addExtensionEnviron, clientAbortSignal } from './extension-environ.ts'
 export type { RequestEnvironOptions } from './environ.ts'
 export { fromNodeListener } from './from-node-listener.ts'
 export {
