@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 
 import { BAD_APPS, badAppsApp, checkBadApps } from './lib/bad-apps.mjs'
+import { checkEarlyAnswer, earlyAnswerApp } from './lib/early-answer.mjs'
 import { runFaults } from './lib/faults.mjs'
 import {
   fuzzFetchHandler,
@@ -253,10 +254,21 @@ async function inputPhase() {
       afterCodes: true,
     })
     await bad.close()
+    const early = await stack.serve(
+      {
+        app: earlyAnswerApp,
+        listener: gatewayListener(earlyAnswerApp),
+        fetch: gatewayFetch(earlyAnswerApp),
+      },
+      (outer) => outer,
+    )
+    const earlyProblems = await checkEarlyAnswer(early.port)
+    await early.close()
     const problems = [
       ...[...rejected].map(([name, problem]) => `${name}: ${problem}`),
       ...[...accepted].map(([name, list]) => `${name}: ${list.join(', ')}`),
       ...[...misbehaving].map(([name, list]) => `${name}: ${list.join(', ')}`),
+      ...earlyProblems.map((problem) => `early 413: ${problem}`),
     ]
     const ok = problems.length === 0
     if (!ok) failures.push(`input ${stack.id}: ${problems.join('; ')}`)
@@ -265,6 +277,7 @@ async function inputPhase() {
       'refused requests': `${REJECTED.length - rejected.size}/${REJECTED.length}`,
       'borderline requests': `${ACCEPTED.length - accepted.size}/${ACCEPTED.length}`,
       'bad apps': `${BAD_APPS.length - misbehaving.size}/${BAD_APPS.length}`,
+      'early 413': earlyProblems.length === 0 ? 'read whole' : 'lost',
       result: ok ? 'pass' : `FAIL: ${problems.join('; ')}`,
     })
     console.log(
@@ -506,6 +519,9 @@ that is no host, pipelined requests… reach the far side as sent, or are refuse
 resolved or smuggled). *bad apps*: a 500 without details, a cut, or the whole response (an
 unusual status PEP 3333 allows, such as a final 101 or a 600, is sent as is where the host can
 send it: a final 1xx closes the connection); never a connection out of step; \`close()\` once; the error's code in the log.
+*early 413*: an app that refuses a 4 MiB upload before reading a byte of it; the uploading
+client reads the whole answer, never a connection reset in its place (the bridges drain up to
+\`drainLimit\`, then close the lingering way).
 
 ${table(inputRows)}
 ## Faults

@@ -203,7 +203,8 @@ function describeEarlyAnswer(stack, options) {
     afterAll(() => running.close())
 
     it('lets a client uploading 4 MiB read the whole 413, not a connection reset', async () => {
-      expect(await checkEarlyAnswer(running.port)).toEqual([])
+      // Three uploads: a reset that races the answer loses it on some runs, not all.
+      for (let i = 0; i < 3; i++) expect(await checkEarlyAnswer(running.port)).toEqual([])
     })
   })
 }

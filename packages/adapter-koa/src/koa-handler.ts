@@ -168,7 +168,8 @@ export class KoaHandler extends NodeHandler {
   /**
    * After the last chunk, or after a one-chunk body (a one-item array) went to Koa whole as a
    * `Buffer` in `ctx.body` with the head (`NodeHandler#sendWhole`): the end of the body stream,
-   * if there is one. Nothing is written to `res`: Koa owns it.
+   * if there is one, then the unread request body is drained. Nothing is written to `res`: Koa
+   * owns it.
    *
    * Why the whole `Buffer`: for a stream body Koa calls `stream.pipeline()`, which on Node 20
    * makes an `AbortController` per response and aborts it (a `DOMException` with its stack) when
@@ -176,6 +177,10 @@ export class KoaHandler extends NodeHandler {
    */
   protected override endResponse(): void {
     this.#stream?.finish()
+    // The app is done with `wsgi.input` and Koa has the response: core drains what the app
+    // left of the request body within its budget, or closes the connection (see NodeHandler),
+    // now rather than on 'finish', when Node has already begun dropping the body unbounded.
+    this.drainUnreadBody()
   }
 
   /**
@@ -277,6 +282,12 @@ export class KoaHandler extends NodeHandler {
       else if (!replace && lower === 'vary') ctx.vary(values.join(','))
       else if (values.length === 1 || isSingleValue(lower)) ctx.set(name, values.at(-1) ?? '')
       else ctx.set(name, values)
+    }
+    // A whole response (the app is done reading) to an upload still larger than the drain
+    // budget: core decides, and closes the connection the lingering way once Koa ends it.
+    // (HTTP/2 has no Connection header: a stream's body is core's to drain after the response.)
+    if (this.endsWithHead && ctx.req.httpVersionMajor < 2 && this.closesForUnreadBody()) {
+      ctx.set('Connection', 'close')
     }
   }
 
