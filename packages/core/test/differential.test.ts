@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { makeServer } from '../src/simple-server.ts'
-import type { WSGIServer } from '../src/simple-server.ts'
+import { makeServer } from '../src/simple-server/index.ts'
+import type { WSGIServer } from '../src/simple-server/index.ts'
 import type { WSGIApplication } from '../src/types.ts'
 
 // ---------------------------------------------------------------------------------------------

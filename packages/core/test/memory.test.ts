@@ -27,7 +27,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 // upload app (reads wsgi.input in 64 KiB reads), on the simple server and on the round trip.
 // It answers `reset` (new baseline) and `report` (peak growth since) on stdin.
 const SERVER = `
-import { makeServer, WSGIRequestHandler } from ${JSON.stringify(`${dist}simple-server.js`)}
+import { makeServer, WSGIRequestHandler } from ${JSON.stringify(`${dist}simple-server/index.js`)}
 import { attachListener, fromNodeListener, toNodeListener } from ${JSON.stringify(`${dist}node/index.js`)}
 import { createServer } from 'node:http'
 
@@ -158,8 +158,8 @@ describe('memory stays flat (1 GiB each way)', () => {
   let roundTripPort = 0
 
   beforeAll(async () => {
-    if (!existsSync(`${dist}simple-server.js`)) {
-      throw new Error(`${dist}simple-server.js is missing: run \`pnpm exec tsc -b\` first`)
+    if (!existsSync(`${dist}simple-server/index.js`)) {
+      throw new Error(`${dist}simple-server/index.js is missing: run \`pnpm exec tsc -b\` first`)
     }
     server = new ServerProcess()
     const ready = await server.line()

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import type { WSGIServer } from '../src/simple-server.ts'
+import type { WSGIServer } from '../src/simple-server/index.ts'
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
 const example = new URL('fixtures/readme/headline.ts', import.meta.url)

@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http'
 
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 
-import { makeServer } from '../src/simple-server.ts'
+import { makeServer } from '../src/simple-server/index.ts'
 import type { ResponseBody, WSGIApplication, WSGIEnvironment } from '../src/types.ts'
 import { StringErrorStream } from '../src/_internal/error-stream.ts'
 import type { InputReader } from '../src/_internal/input.ts'

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 
-import { demoApp, makeServer } from '../simple-server.ts'
-import type { TLSOptions, WSGIServer } from '../simple-server.ts'
+import { demoApp, makeServer } from '../simple-server/index.ts'
+import type { TLSOptions, WSGIServer } from '../simple-server/index.ts'
 import type { WSGIApplication } from '../types.ts'
 import { validator } from '../validate.ts'
 import type { ServeOptions } from './args.ts'

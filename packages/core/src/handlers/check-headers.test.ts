@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { WSGIError } from '../errors.ts'
-import { makeServer } from '../simple-server.ts'
+import { makeServer } from '../simple-server/index.ts'
 import type { ErrorStream, HeaderList, WSGIApplication } from '../types.ts'
 import { checkHeaderList } from './check-headers.ts'
 

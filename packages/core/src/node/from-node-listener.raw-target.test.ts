@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { exchange } from '../../test/helpers/raw-http.ts'
 import { dispatch } from '../dispatch.ts'
-import { makeServer } from '../simple-server.ts'
+import { makeServer } from '../simple-server/index.ts'
 import type { WSGIApplication } from '../types.ts'
 import { shiftPathInfo } from '../util.ts'
 import { fromNodeListener } from './from-node-listener.ts'

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { RawClient } from '../../test/helpers/raw-http.ts'
-import { makeServer } from '../simple-server.ts'
+import { makeServer } from '../simple-server/index.ts'
 import { StringErrorStream } from '../_internal/error-stream.ts'
 import type { WSGIApplication } from '../types.ts'
 import { fromNodeListener } from './from-node-listener.ts'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 
-import { makeServer } from '../simple-server.ts'
+import { makeServer } from '../simple-server/index.ts'
 import { staticFiles } from './index.ts'
 import type { StaticFilesOptions } from './index.ts'
 import { evaluatePreconditions, parseRange } from './conditional.ts'

@@ -21,7 +21,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { WSGIError, invalidArgType } from '../../src/errors.ts'
 import { BaseHandler, formatException } from '../../src/handlers/base-handler.ts'
 import { fromNodeListener } from '../../src/node/index.ts'
-import { makeServer } from '../../src/simple-server.ts'
+import { makeServer } from '../../src/simple-server/index.ts'
 import { InputReader, StringErrorStream } from '../../src/streams.ts'
 import type { ErrorStream, InputStream, WSGIApplication } from '../../src/types.ts'
 

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net'
 
 import { attachListener, fromNodeListener, toNodeListener } from '../../src/node/index.ts'
 import type { NodeListener } from '../../src/node/index.ts'
-import { WSGIRequestHandler, makeServer } from '../../src/simple-server.ts'
+import { WSGIRequestHandler, makeServer } from '../../src/simple-server/index.ts'
 import { StringErrorStream } from '../../src/streams.ts'
 import type { WSGIApplication } from '../../src/types.ts'
 import type { Running, Stack } from '../../../../reliability/lib/suite.mjs'

@@ -19,8 +19,8 @@ import { connect } from 'node:net'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { WSGIRequestHandler, makeServer } from '../../src/simple-server.ts'
-import type { MakeServerOptions } from '../../src/simple-server.ts'
+import { WSGIRequestHandler, makeServer } from '../../src/simple-server/index.ts'
+import type { MakeServerOptions } from '../../src/simple-server/index.ts'
 import type { StartResponse, Status, WSGIApplication } from '../../src/types.ts'
 import { validator } from '../../src/validate.ts'
 import { StringErrorStream } from '../../src/_internal/error-stream.ts'

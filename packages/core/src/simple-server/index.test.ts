@@ -4,10 +4,10 @@ import { hostname } from 'node:os'
 
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 
-import { RawClient, exchange } from '../test/helpers/raw-http.ts'
-import type { WSGIApplication, WSGIEnvironment } from './types.ts'
-import { StringErrorStream } from './_internal/error-stream.ts'
-import { InputReader } from './_internal/input.ts'
+import { RawClient, exchange } from '../../test/helpers/raw-http.ts'
+import type { WSGIApplication, WSGIEnvironment } from '../types.ts'
+import { StringErrorStream } from '../_internal/error-stream.ts'
+import { InputReader } from '../_internal/input.ts'
 import {
   LogStream,
   ServerHandler,
@@ -18,8 +18,8 @@ import {
   serverVersion,
   softwareVersion,
   sysVersion,
-} from './simple-server.ts'
-import type { MakeServerOptions } from './simple-server.ts'
+} from './index.ts'
+import type { MakeServerOptions } from './index.ts'
 
 const text = (s: string): Uint8Array => Buffer.from(s, 'latin1')
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { demoApp, makeServer } from './simple-server.ts'
+import { demoApp, makeServer } from './index.ts'
 
 /** A self-signed certificate for 127.0.0.1, made with openssl for this test only. */
 function selfSigned(): { key: Buffer; cert: Buffer } {
