@@ -41,6 +41,7 @@ export { RawClient, exchange, parseResponse } from './raw-http.ts'
 export type { RawResponse } from './raw-http.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
+export { h2Request, h2Session } from './h2.ts'
 export { closeServer, listenLocal, serveServer, serveSimple } from './serve.ts'
 export {
   MemoryErrors,
