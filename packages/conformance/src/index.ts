@@ -46,9 +46,11 @@ export { closeServer, listenLocal, serveServer, serveSimple } from './serve.ts'
 export {
   MemoryErrors,
   listenForTest,
+  rawGet,
   rawBytes,
   serveHttp,
   serveNode,
+  serveSimpleForTest,
   startForTest,
 } from './test-server.ts'
 export type { Listening } from './serve.ts'

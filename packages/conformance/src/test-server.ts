@@ -12,7 +12,10 @@ import { connect } from 'node:net'
 import { onTestFinished } from 'vitest'
 
 import { attachListener } from '@wsgi/core/node'
-import type { ErrorStream } from '@wsgi/core/types'
+import { makeServer } from '@wsgi/core/simple-server'
+import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
+
+import { exchange } from './raw-http.ts'
 
 import { closeServer, listenLocal } from './serve.ts'
 import type { Served } from './suite.ts'
@@ -46,6 +49,28 @@ export async function startForTest(server: Server): Promise<number> {
 export async function listenForTest(listener: RequestListener): Promise<string> {
   const port = await startForTest(nodeServer(listener))
   return `http://127.0.0.1:${port}`
+}
+
+/** `app` on core's simple server (no access log) for the running test; resolves to the port. */
+export async function serveSimpleForTest(app: WSGIApplication): Promise<number> {
+  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
+  onTestFinished(async () => {
+    server.httpServer.closeAllConnections()
+    await server.shutdown()
+  })
+  return server.serverPort
+}
+
+/** `GET target` on a new connection to `port`: the status code and the body (latin-1 text). */
+export async function rawGet(
+  port: number,
+  target: string,
+): Promise<{ status: number; body: string }> {
+  const text = await exchange(
+    port,
+    `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
+  )
+  return { status: Number(text.slice(9, 12)), body: text.slice(text.indexOf('\r\n\r\n') + 4) }
 }
 
 /**
