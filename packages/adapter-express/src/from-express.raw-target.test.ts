@@ -8,9 +8,8 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { exchange } from '@wsgi/conformance'
+import { rawGet, serveSimpleForTest } from '@wsgi/conformance'
 import { dispatch } from '@wsgi/core/dispatch'
-import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromExpress } from './from-express.ts'
@@ -47,25 +46,7 @@ async function native(): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-async function bridged(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
 /** Status and body of `GET target`, read with a raw client (no URL normalisation). */
-async function get(port: number, target: string): Promise<{ status: number; body: string }> {
-  const text = await exchange(
-    port,
-    `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
-  )
-  const body = text.slice(text.indexOf('\r\n\r\n') + 4)
-  return { status: Number(text.slice(9, 12)), body }
-}
-
 describe('fromExpress and the raw request target', () => {
   it.each([
     // %2F is no separator: the route /admin/secret must not match.
@@ -76,8 +57,8 @@ describe('fromExpress and the raw request target', () => {
     ['/fn(x)', 200, { fn: true }],
   ])('GET %s reaches Express as on its own server', async (target, status, expected) => {
     const [ours, theirs] = await Promise.all([
-      bridged(fromExpress(makeApp())).then((port) => get(port, target)),
-      native().then((port) => get(port, target)),
+      serveSimpleForTest(fromExpress(makeApp())).then((port) => rawGet(port, target)),
+      native().then((port) => rawGet(port, target)),
     ])
     expect(ours.status).toBe(status)
     expect(JSON.parse(ours.body)).toMatchObject(expected)
@@ -86,19 +67,19 @@ describe('fromExpress and the raw request target', () => {
 
   it("answers 400 for a malformed escape in a param, as Express's router does", async () => {
     const [ours, theirs] = await Promise.all([
-      bridged(fromExpress(makeApp())).then((port) => get(port, '/one/a%zz')),
-      native().then((port) => get(port, '/one/a%zz')),
+      serveSimpleForTest(fromExpress(makeApp())).then((port) => rawGet(port, '/one/a%zz')),
+      native().then((port) => rawGet(port, '/one/a%zz')),
     ])
     expect(theirs.status).toBe(400)
     expect(ours.status).toBe(400)
   })
 
   it('keeps the raw rest of the path below a dispatch mount', async () => {
-    const port = await bridged(dispatch({ '/api': fromExpress(makeApp()) }))
-    const files = await get(port, '/api/files/a%2Fb?x=%41')
+    const port = await serveSimpleForTest(dispatch({ '/api': fromExpress(makeApp()) }))
+    const files = await rawGet(port, '/api/files/a%2Fb?x=%41')
     expect(files.status).toBe(200)
     expect(JSON.parse(files.body)).toEqual({ name: 'a/b', url: '/files/a%2Fb?x=%41' })
-    const other = await get(port, '/api/admin%2Fsecret')
+    const other = await rawGet(port, '/api/admin%2Fsecret')
     expect(JSON.parse(other.body)).toEqual({
       url: '/admin%2Fsecret',
       originalUrl: '/api/admin%2Fsecret',
@@ -124,12 +105,12 @@ describe('toExpress and the raw request target', () => {
       server.close()
     })
     const { port } = server.address() as AddressInfo
-    expect(JSON.parse((await get(port, '/m/a%2Fb?q')).body)).toEqual({
+    expect(JSON.parse((await rawGet(port, '/m/a%2Fb?q')).body)).toEqual({
       REQUEST_URI: '/m/a%2Fb?q',
       SCRIPT_NAME: '/m',
       PATH_INFO: '/a/b',
     })
-    expect(JSON.parse((await get(port, '/inner/files/a%2Fb')).body)).toEqual({
+    expect(JSON.parse((await rawGet(port, '/inner/files/a%2Fb')).body)).toEqual({
       name: 'a/b',
       url: '/files/a%2Fb',
     })

@@ -14,13 +14,12 @@
  */
 import { createServer } from 'node:http'
 import type { RequestListener } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 import express from 'express'
 import type { RequestHandler } from 'express'
 import express4 from 'express4'
 
-import { describeBridge } from '@wsgi/conformance'
+import { describeBridge, serveHttp } from '@wsgi/conformance'
 import type { ReferenceListener, Served } from '@wsgi/conformance'
 import { toNodeListener } from '@wsgi/core/node'
 import type { WSGIApplication } from '@wsgi/core/types'
@@ -30,20 +29,8 @@ import { fromExpress, fromExpressMiddleware, toExpress, toExpressMiddleware } fr
 type Factory = typeof express
 
 /** Serve `listener` on node:http at 127.0.0.1. */
-async function serve(listener: RequestListener): Promise<Served> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  }
+function serve(listener: RequestListener): Promise<Served> {
+  return serveHttp(createServer(listener))
 }
 
 /** An Express app in production mode (no stack traces in error pages). */

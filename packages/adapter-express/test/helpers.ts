@@ -3,51 +3,19 @@
  *
  * @module
  */
-import { createServer } from 'node:http'
-import type { RequestListener } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { connect } from 'node:net'
-
-import { onTestFinished } from 'vitest'
-
-import { attachListener } from '@wsgi/core/node'
+import { rawBytes } from '@wsgi/conformance'
 import type { ResponseBody, StartResponse, WSGIEnvironment } from '@wsgi/core/types'
 
 /** Serve `listener` on a fresh port; the server closes when the test finishes. */
-export async function listen(listener: RequestListener): Promise<string> {
-  const server = createServer()
-  attachListener(server, listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  )
-  const { port } = server.address() as AddressInfo
-  return `http://127.0.0.1:${port}`
-}
+export { listenForTest as listen } from '@wsgi/conformance'
 
 /**
  * Send raw bytes, read until the server closes the connection, return everything as latin-1.
  * The client never half-closes (Node's server would take that as the client leaving): send
  * `Connection: close` to have the server end the exchange.
  */
-export function rawRequest(base: string, request: string | Uint8Array): Promise<string> {
-  const { hostname, port } = new URL(base)
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname)
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      resolve(Buffer.concat(chunks).toString('latin1'))
-    })
-    socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request)
-  })
+export async function rawRequest(base: string, request: string | Uint8Array): Promise<string> {
+  return (await rawBytes(base, request)).toString('latin1')
 }
 
 /** UTF-8 bytes of a string. */

@@ -6,9 +6,8 @@ import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { exchange } from '@wsgi/conformance'
+import { rawGet, serveSimpleForTest } from '@wsgi/conformance'
 import { dispatch } from '@wsgi/core/dispatch'
-import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromFastify } from './from-fastify.ts'
@@ -35,23 +34,6 @@ async function native(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0
 }
 
-async function bridged(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
-async function get(port: number, target: string): Promise<{ status: number; body: string }> {
-  const text = await exchange(
-    port,
-    `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
-  )
-  return { status: Number(text.slice(9, 12)), body: text.slice(text.indexOf('\r\n\r\n') + 4) }
-}
-
 describe('fromFastify and the raw request target', () => {
   it.each([
     ['/admin%2Fsecret', 404, { url: '/admin%2Fsecret' }],
@@ -59,8 +41,8 @@ describe('fromFastify and the raw request target', () => {
     ['/files/a%2Fb', 200, { name: 'a/b', url: '/files/a%2Fb' }],
   ])('GET %s reaches Fastify as on its own server', async (target, status, expected) => {
     const [ours, theirs] = await Promise.all([
-      bridged(fromFastify(makeApp())).then((port) => get(port, target)),
-      native().then((port) => get(port, target)),
+      serveSimpleForTest(fromFastify(makeApp())).then((port) => rawGet(port, target)),
+      native().then((port) => rawGet(port, target)),
     ])
     expect(ours.status).toBe(status)
     expect(JSON.parse(ours.body)).toMatchObject(expected)
@@ -68,8 +50,8 @@ describe('fromFastify and the raw request target', () => {
   })
 
   it('keeps the raw rest of the path below a dispatch mount', async () => {
-    const port = await bridged(dispatch({ '/api': fromFastify(makeApp()) }))
-    const files = await get(port, '/api/files/a%2Fb')
+    const port = await serveSimpleForTest(dispatch({ '/api': fromFastify(makeApp()) }))
+    const files = await rawGet(port, '/api/files/a%2Fb')
     expect(JSON.parse(files.body)).toEqual({ name: 'a/b', url: '/files/a%2Fb' })
   })
 })
@@ -88,12 +70,12 @@ describe('toFastify and the raw request target', () => {
     await outer.listen({ port: 0, host: '127.0.0.1' })
     const address = outer.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : 0
-    expect(JSON.parse((await get(port, '/m/a%2Fb?q')).body)).toEqual({
+    expect(JSON.parse((await rawGet(port, '/m/a%2Fb?q')).body)).toEqual({
       REQUEST_URI: '/m/a%2Fb?q',
       SCRIPT_NAME: '/m',
       PATH_INFO: '/a/b',
     })
-    expect(JSON.parse((await get(port, '/inner/files/a%2Fb')).body)).toEqual({
+    expect(JSON.parse((await rawGet(port, '/inner/files/a%2Fb')).body)).toEqual({
       name: 'a/b',
       url: '/files/a%2Fb',
     })

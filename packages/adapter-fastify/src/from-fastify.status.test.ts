@@ -7,8 +7,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { RawClient } from '@wsgi/conformance'
-import { makeServer } from '@wsgi/core/simple-server'
+import { RawClient, serveSimpleForTest } from '@wsgi/conformance'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromFastify } from './from-fastify.ts'
@@ -30,15 +29,6 @@ async function native(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0
 }
 
-async function bridged(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
 /** The status line of `GET target` (`Connection: close`, read to the end) and its body. */
 async function get(port: number, target: string): Promise<{ statusLine: string; body: string }> {
   const client = await RawClient.open(port)
@@ -55,7 +45,7 @@ describe('fromFastify and statuses', () => {
     'answers GET %s with the status line Fastify sends',
     async (target) => {
       const [ours, theirs] = await Promise.all([
-        bridged(fromFastify(makeApp())).then((port) => get(port, target)),
+        serveSimpleForTest(fromFastify(makeApp())).then((port) => get(port, target)),
         native().then((port) => get(port, target)),
       ])
       expect(ours.statusLine).toBe(theirs.statusLine)

@@ -9,32 +9,20 @@
  *
  * @module
  */
-import type { IncomingMessage } from 'node:http'
-import { Readable as NodeReadable } from 'node:stream'
 import type { Readable } from 'node:stream'
 
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
-import { WSGIError, describe, invalidArgType, toError } from '@wsgi/core/errors'
-import { bodyAlreadyRead, bodySource } from '@wsgi/core/node'
-import { InputReader } from '@wsgi/core/streams'
-import type {
-  InputStream,
-  Middleware,
-  ResponseBody,
-  StartResponse,
-  WSGIApplication,
-  WSGIEnvironment,
-} from '@wsgi/core/types'
-import { headerName } from '@wsgi/core/util'
+import { describe, invalidArgType, toError } from '@wsgi/core/errors'
+import type { Middleware, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
-import { captureResponse } from './_internal/capture.ts'
-import type { CapturedResponse } from './_internal/capture.ts'
-import { parentEnvironOf, setParentEnviron } from './_internal/environ.ts'
+import { Layer, handedOnEnviron } from './_internal/layer.ts'
+import { noBody, parsedBody } from './_internal/parsed-body.ts'
 import { setReplyHead } from './_internal/reply-head.ts'
-import { CLIENT_GONE, FASTIFY_ADVICE, FastifyHandler } from './fastify-handler.ts'
-import type { FastifyHandlerOptions, GatewayPayload } from './fastify-handler.ts'
+import { headerKeys } from './_internal/request-headers.ts'
+import { CLIENT_GONE, FastifyHandler } from './fastify-handler.ts'
+import type { FastifyHandlerOptions } from './fastify-handler.ts'
 
 /**
  * Environ key of the per-request link back into Fastify while a gateway middleware runs inside
@@ -45,9 +33,6 @@ export const FASTIFY_NEXT_KEY = 'wsgits.fastify_next' as const
 
 /** Options of {@link toFastifyMiddleware}: those of `FastifyHandler`. */
 export type ToFastifyMiddlewareOptions = FastifyHandlerOptions
-
-// The environ each request handed on to Fastify, for environOf().
-const handedOn = new WeakMap<FastifyRequest, WSGIEnvironment>()
 
 /**
  * The environ that the innermost gateway middleware of the scope handed on to Fastify for
@@ -60,74 +45,7 @@ const handedOn = new WeakMap<FastifyRequest, WSGIEnvironment>()
  * ```
  */
 export function environOf(request: FastifyRequest): WSGIEnvironment | undefined {
-  return handedOn.get(request)
-}
-
-/** Header keys of an environ (`HTTP_*`, CONTENT_TYPE, CONTENT_LENGTH) and their values. */
-function headerKeys(environ: Readonly<Record<string, unknown>>): Map<string, string> {
-  const keys = new Map<string, string>()
-  for (const key of Object.keys(environ)) {
-    const value = environ[key]
-    if (typeof value !== 'string') continue
-    if (headerName(key) !== undefined) keys.set(key, value)
-  }
-  return keys
-}
-
-/**
- * Set (or, for `undefined`, remove) request headers in both `req.headers` (what Fastify reads)
- * and `req.rawHeaders` (what an environ is built from).
- */
-function setRequestHeaders(
-  req: IncomingMessage,
-  changed: ReadonlyMap<string, string | undefined>,
-): void {
-  const headers = req.headers
-  const raw: string[] = []
-  const old = req.rawHeaders
-  for (let i = 0; i + 1 < old.length; i += 2) {
-    const name = old[i]
-    const value = old[i + 1]
-    if (name === undefined || value === undefined) continue
-    if (!changed.has(name.toLowerCase())) raw.push(name, value)
-  }
-  for (const [name, value] of changed) {
-    if (value === undefined) {
-      Reflect.deleteProperty(headers, name)
-    } else {
-      headers[name] = value
-      raw.push(name, value)
-    }
-  }
-  req.rawHeaders = raw
-}
-
-/** A gateway `InputStream` as a Node stream, for Fastify's parser. */
-function inputStream(input: InputStream): Readable {
-  return NodeReadable.from(
-    (async function* () {
-      for (;;) {
-        const chunk = await input.read(65536)
-        if (chunk.length === 0) return
-        yield chunk
-      }
-    })(),
-    { objectMode: false },
-  )
-}
-
-/**
- * What to send when the middleware's response has no body. Fastify's automatic HEAD routes
- * measure the payload in an `onSend` hook and fail on `null`; an empty stream keeps the
- * Content-Length the middleware gave.
- */
-function noBody(request: FastifyRequest): Readable | null {
-  if (request.method !== 'HEAD') return null
-  return new NodeReadable({
-    read() {
-      this.push(null)
-    },
-  })
+  return handedOnEnviron(request)
 }
 
 /** A `FastifyHandler` that keeps its head until it is known where it goes. */
@@ -152,99 +70,6 @@ class MiddlewareHandler extends FastifyHandler {
   commit(replace: boolean): void {
     const head = this.#head
     if (head !== undefined) setReplyHead(this.reply, head[0], head[1], head[2], replace)
-  }
-}
-
-/** One middleware around one request. */
-class Layer {
-  readonly request: FastifyRequest
-  readonly handler: MiddlewareHandler
-  /** The header keys of the environ as built, before the middleware changed them. */
-  original: Map<string, string> | undefined = undefined
-  /** What the middleware handed on, once it called the application it wraps. */
-  handedOn: WSGIEnvironment | undefined = undefined
-  /** True when the middleware answered (or failed) without calling the application it wraps. */
-  direct = false
-  #resume: (error?: Error) => void
-  #resolve!: (response: CapturedResponse) => void
-  #reject!: (error: unknown) => void
-  readonly #captured: Promise<CapturedResponse>
-
-  constructor(
-    request: FastifyRequest,
-    handler: MiddlewareHandler,
-    resume: (error?: Error) => void,
-  ) {
-    this.request = request
-    this.handler = handler
-    this.#resume = resume
-    this.#captured = new Promise((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
-    // Swallowed here, seen by enter(): a route that hijacked the reply never reaches onSend.
-    this.#captured.catch(() => undefined)
-    handler.reply.raw.once('close', () => {
-      const gone = Object.assign(new Error('The response ended without passing onSend'), {
-        code: 'ERR_STREAM_PREMATURE_CLOSE',
-      })
-      this.#reject(gone)
-    })
-  }
-
-  /** The application the middleware wraps: let Fastify go on, then answer with the route. */
-  async enter(environ: WSGIEnvironment, startResponse: StartResponse): Promise<ResponseBody> {
-    if (this.handedOn !== undefined) {
-      throw new WSGIError(
-        'ERR_WSGI_CHAIN_ALREADY_RUN',
-        'The rest of the Fastify lifecycle already ran for this request; call the app once',
-      )
-    }
-    this.handedOn = environ
-    this.#applyRequestChanges(environ)
-    this.#resume()
-    const response = await this.#captured
-    startResponse(response.status, response.headers)
-    return response.body
-  }
-
-  /** The `wsgi.input` the middleware handed on in place of the one it got, if it did. */
-  replacedInput(): InputStream | undefined {
-    const input = this.handedOn?.['wsgi.input']
-    return input === undefined || input === this.handler.getStdin() ? undefined : input
-  }
-
-  /** `onSend`: hand the response to the middleware, return what it answered. */
-  async wrap(reply: FastifyReply, payload: unknown): Promise<unknown> {
-    this.#resolve(captureResponse(reply, payload))
-    const outcome: GatewayPayload | typeof CLIENT_GONE = await this.handler.head
-    if (outcome === CLIENT_GONE) return payload
-    this.handler.commit(true)
-    return outcome ?? noBody(this.request)
-  }
-
-  #applyRequestChanges(environ: WSGIEnvironment): void {
-    const raw = this.request.raw
-    const parent = parentEnvironOf(raw)
-    const input = environ['wsgi.input'] as unknown
-    setParentEnviron(raw, {
-      environ,
-      base: parent?.base ?? '',
-      input: input === this.handler.getStdin() ? parent?.input : (input as InputStream),
-    })
-    handedOn.set(this.request, environ)
-    const before = this.original ?? new Map<string, string>()
-    const after = headerKeys(environ)
-    const changed = new Map<string, string | undefined>()
-    for (const [key, value] of after) {
-      const name = headerName(key)
-      if (name !== undefined && before.get(key) !== value) changed.set(name, value)
-    }
-    for (const key of before.keys()) {
-      const name = headerName(key)
-      if (name !== undefined && !after.has(key)) changed.set(name, undefined)
-    }
-    if (changed.size > 0) setRequestHeaders(raw, changed)
   }
 }
 
@@ -302,23 +127,11 @@ function startLayer(
  * The body the route should parse, once per request (the `preParsing` hook of each plugin asks):
  * the innermost middleware that handed on a replaced `wsgi.input` decides.
  */
-function parsedBody(request: FastifyRequest, payload: Readable): Readable | Error | undefined {
+function parsedBodyOnce(request: FastifyRequest, payload: Readable): Readable | Error | undefined {
   const layers = layersOf.get(request)
   if (layers === undefined || layers.parsed === true) return undefined
   layers.parsed = true
-  for (const layer of layers.toReversed()) {
-    const input = layer.replacedInput()
-    if (input !== undefined) return inputStream(input)
-  }
-  const req = request.raw
-  if (payload !== req) return undefined
-  // Waiting on a body a middleware drained would hang forever (bridge-pitfalls A1).
-  const source = bodySource(req)
-  if (source.kind === 'consumed') return bodyAlreadyRead(FASTIFY_ADVICE)
-  if (source.kind === 'replay' && source.bytes.length > 0) {
-    return inputStream(InputReader.fromBytes(source.bytes))
-  }
-  return undefined
+  return parsedBody(request, payload, layers)
 }
 
 /** Run every layer of the request over the response, innermost first (the `onSend` hook). */
@@ -389,7 +202,7 @@ export function toFastifyMiddleware(
       startLayer(app, handlerOptions, request, reply, next)
     })
     instance.addHook('preParsing', (request, _reply, payload, next) => {
-      const replaced = parsedBody(request, payload)
+      const replaced = parsedBodyOnce(request, payload)
       if (replaced instanceof Error) next(replaced)
       else next(null, replaced ?? payload)
     })

@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { createServer } from 'node:http'
 import type { RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -20,9 +19,9 @@ import helmet from '@fastify/helmet'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyPluginCallback, RouteHandlerMethod } from 'fastify'
 
-import { describeBridge } from '@wsgi/conformance'
+import { describeBridge, serveNode } from '@wsgi/conformance'
 import type { ReferenceListener, Served } from '@wsgi/conformance'
-import { attachListener, toNodeListener } from '@wsgi/core/node'
+import { toNodeListener } from '@wsgi/core/node'
 import type { Middleware, WSGIApplication } from '@wsgi/core/types'
 
 import { fromFastify, fromFastifyMiddleware, toFastify, toFastifyMiddleware } from '../src/index.ts'
@@ -39,21 +38,6 @@ async function serveFastify(plugin: FastifyPluginCallback): Promise<Served> {
     close: async () => {
       fastify.server.closeAllConnections()
       await fastify.close()
-    },
-  }
-}
-
-/** Core's Node bridge on `node:http`. */
-async function serveNode(listener: RequestListener): Promise<Served> {
-  const server = createServer()
-  attachListener(server, listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
     },
   }
 }

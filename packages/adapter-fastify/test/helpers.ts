@@ -3,15 +3,15 @@
  *
  * @module
  */
-import { createServer, request as httpRequest } from 'node:http'
+import { request as httpRequest } from 'node:http'
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { connect } from 'node:net'
 
 import type { FastifyInstance } from 'fastify'
 import { onTestFinished } from 'vitest'
 
-import { attachListener, toNodeListener } from '@wsgi/core/node'
+import { listenForTest, rawBytes } from '@wsgi/conformance'
+import { toNodeListener } from '@wsgi/core/node'
 import { makeServer } from '@wsgi/core/simple-server'
 import type { ToNodeListenerOptions } from '@wsgi/core/node'
 import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
@@ -50,22 +50,7 @@ export async function listenFastify(fastify: FastifyInstance): Promise<string> {
 }
 
 /** Serve a Node `listener` on a fresh port; the server closes when the test finishes. */
-export async function listen(listener: RequestListener): Promise<string> {
-  const server = createServer()
-  attachListener(server, listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  )
-  const { port } = server.address() as AddressInfo
-  return `http://127.0.0.1:${port}`
-}
+export const listen: (listener: RequestListener) => Promise<string> = listenForTest
 
 /** Serve a gateway app with core's Node bridge (`toNodeListener`) on a fresh port. */
 export function serveGateway(
@@ -90,18 +75,8 @@ export async function serveSimple(app: WSGIApplication): Promise<string> {
  * Send raw bytes, read until the server closes the connection, return everything as latin-1.
  * Send `Connection: close` to have the server end the exchange.
  */
-export function rawRequest(base: string, request: string | Uint8Array): Promise<string> {
-  const { hostname, port } = new URL(base)
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname)
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      resolve(Buffer.concat(chunks).toString('latin1'))
-    })
-    socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request)
-  })
+export async function rawRequest(base: string, request: string | Uint8Array): Promise<string> {
+  return (await rawBytes(base, request)).toString('latin1')
 }
 
 /** What {@link send} got back. */

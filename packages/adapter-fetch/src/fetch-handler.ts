@@ -12,15 +12,14 @@ import { BaseHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
 
-import { offerRequest } from './_internal/original-request.ts'
-import { addRequestCgiVars } from './_internal/request-environ.ts'
+import { isConnectionReset } from './_internal/connection-reset.ts'
+import { addFetchCgiVars } from './_internal/handler-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import type { RemoteAddressFn } from './_internal/remote-address.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
 import { responseStatusCode } from './_internal/status.ts'
 import { lazyBodyInput } from './_internal/stream-input.ts'
-import { FETCH_CTX_KEY, FETCH_ENV_KEY } from './types.ts'
 
 /** What a {@link FetchHandler} needs besides the request. */
 export interface FetchHandlerOptions {
@@ -57,43 +56,7 @@ export interface FetchHandlerOptions {
   remoteAddress?: RemoteAddressFn | undefined
 }
 
-/** Error codes Node and the streams give a read that failed because the connection went away. */
-const RESET_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ERR_STREAM_PREMATURE_CLOSE',
-])
-
-function isConnectionReset(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return (
-    (typeof code === 'string' && RESET_CODES.has(code)) ||
-    (error as { name?: unknown } | null)?.name === 'AbortError'
-  )
-}
-
-/** Keys the `Request` itself decides; a base environ's copies of them are left behind. */
-function fromRequest(key: string): boolean {
-  return key.startsWith('HTTP_') || key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH'
-}
-
 const RESOLVED: Promise<void> = Promise.resolve()
-
-/** A setter that replaces an accessor key with a plain value (middleware may replace it). */
-function setOwnValue(key: string): (this: Record<string, unknown>, value: unknown) => void {
-  return function set(this: Record<string, unknown>, value: unknown): void {
-    Object.defineProperty(this, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    })
-  }
-}
-
-const SET_SIGNAL = setOwnValue('wsgits.signal')
-const SET_CTX = setOwnValue(FETCH_CTX_KEY)
 
 /**
  * Runs a gateway application for one fetch `Request` and produces its `Response`.
@@ -167,43 +130,13 @@ export class FetchHandler extends BaseHandler {
   }
 
   override addCgiVars(): void {
-    const environ = this.environ as Record<string, unknown>
-    const options = this.#options
-    const base = options.baseEnviron
-    if (base !== undefined) {
-      for (const [key, value] of Object.entries(base)) if (!fromRequest(key)) environ[key] = value
-    }
-    addRequestCgiVars(environ, this.#request, options.scriptName, options.url)
-    const address = options.remoteAddress?.(this.#request, options.env)
-    if (address !== undefined) environ['REMOTE_ADDR'] = address
-    // A fetch Request does not know its HTTP version; an enclosing gateway request does.
-    if (typeof base?.['SERVER_PROTOCOL'] === 'string')
-      environ['SERVER_PROTOCOL'] = base['SERVER_PROTOCOL']
-    // The body ends by itself (fetch de-chunks it), so reading to EOF is safe without a length.
-    environ['wsgi.input_terminated'] = true
-    Object.defineProperty(environ, 'wsgits.signal', {
-      get: () => this.#signal(),
-      set: SET_SIGNAL,
-      enumerable: true,
-      configurable: true,
-    })
-    if (options.env !== undefined) environ[FETCH_ENV_KEY] = options.env
-    offerRequest(environ, this.#request, this.#stdin)
-    const lazyCtx = options.lazyCtx
-    if (lazyCtx !== undefined) {
-      Object.defineProperty(environ, FETCH_CTX_KEY, {
-        get(this: Record<string, unknown>): unknown {
-          const ctx = lazyCtx()
-          SET_CTX.call(this, ctx)
-          return ctx
-        },
-        set: SET_CTX,
-        enumerable: true,
-        configurable: true,
-      })
-    } else if (options.ctx !== undefined) {
-      environ[FETCH_CTX_KEY] = options.ctx
-    }
+    addFetchCgiVars(
+      this.environ as Record<string, unknown>,
+      this.#request,
+      this.#options,
+      this.#stdin,
+      () => this.#signal(),
+    )
   }
 
   /**

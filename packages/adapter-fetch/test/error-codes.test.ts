@@ -5,33 +5,16 @@
  *
  * @module
  */
-import type { AddressInfo } from 'node:net'
-
-import { serve } from '@hono/node-server'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import type { HeaderList, WSGIApplication } from '@wsgi/core/types'
 
 import { toFetch } from '../src/to-fetch.ts'
 
-import { MemoryErrors } from './helpers.ts'
+import { MemoryErrors, serveOnNodeServer } from './helpers.ts'
 
 async function listen(fetch: (request: Request) => Promise<Response>): Promise<string> {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => {
-      resolve(s)
-    })
-  })
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  )
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return `http://127.0.0.1:${await serveOnNodeServer(fetch)}`
 }
 
 describe('a bad response header under toFetch', () => {

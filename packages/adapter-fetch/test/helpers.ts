@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { onTestFinished } from 'vitest'
 
+import { MemoryErrors } from '@wsgi/conformance'
+
 import type {
-  ErrorStream,
   HeaderList,
   InputStream,
   StartResponse,
@@ -20,18 +21,7 @@ import type {
 } from '@wsgi/core/types'
 
 /** `wsgi.errors` that keeps what was written. */
-export class MemoryErrors implements ErrorStream {
-  text = ''
-  write(s: string): void {
-    this.text += s
-  }
-  writelines(seq: Iterable<string>): void {
-    for (const s of seq) this.text += s
-  }
-  flush(): void {
-    // Nothing is buffered.
-  }
-}
+export { MemoryErrors }
 
 /** `wsgi.input` over fixed chunks, recording each read size (to prove reads are on demand). */
 export class ChunkInput implements InputStream {
@@ -171,7 +161,7 @@ export function textOf(chunk: unknown): string {
  * on its own; the server closes when the test ends. Returns the port.
  */
 export async function serveOnNodeServer(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>,
 ): Promise<number> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => {

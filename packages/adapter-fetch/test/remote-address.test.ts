@@ -3,17 +3,16 @@
  * connection (here `@hono/node-server`'s socket, over a real one), an option replaces it. The
  * Bun and Deno defaults are checked on the real runtimes by `pnpm test:runtimes`.
  */
-import type { AddressInfo } from 'node:net'
-
-import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { runtimeRemoteAddress } from '../src/_internal/remote-address.ts'
 import { toHono } from '../src/hono.ts'
 import { toFetch } from '../src/to-fetch.ts'
+
+import { serveOnNodeServer } from './helpers.ts'
 
 const enc = new TextEncoder()
 
@@ -28,22 +27,7 @@ const addressApp: WSGIApplication = (environ, startResponse) => {
 async function listen(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
 ): Promise<string> {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => {
-      resolve(s)
-    })
-  })
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve()
-        })
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      }),
-  )
-  const { port } = server.address() as AddressInfo
-  return `http://127.0.0.1:${port}`
+  return `http://127.0.0.1:${await serveOnNodeServer(fetch)}`
 }
 
 describe('REMOTE_ADDR under toFetch and toHono', () => {

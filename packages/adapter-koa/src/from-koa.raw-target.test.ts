@@ -10,9 +10,8 @@ import Koa from 'koa'
 import mount from 'koa-mount'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { exchange } from '@wsgi/conformance'
+import { rawGet, serveSimpleForTest } from '@wsgi/conformance'
 import { dispatch } from '@wsgi/core/dispatch'
-import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromKoa } from './from-koa.ts'
@@ -48,23 +47,6 @@ async function native(): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-async function bridged(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
-async function get(port: number, target: string): Promise<{ status: number; body: string }> {
-  const text = await exchange(
-    port,
-    `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`,
-  )
-  return { status: Number(text.slice(9, 12)), body: text.slice(text.indexOf('\r\n\r\n') + 4) }
-}
-
 describe('fromKoa and the raw request target', () => {
   it.each([
     ['/admin%2Fsecret', 404, { url: '/admin%2Fsecret', path: '/admin%2Fsecret' }],
@@ -73,8 +55,8 @@ describe('fromKoa and the raw request target', () => {
     ['/files/a%2Fb', 200, { name: 'a/b', url: '/files/a%2Fb' }],
   ])('GET %s reaches Koa as on its own server', async (target, status, expected) => {
     const [ours, theirs] = await Promise.all([
-      bridged(fromKoa(makeApp())).then((port) => get(port, target)),
-      native().then((port) => get(port, target)),
+      serveSimpleForTest(fromKoa(makeApp())).then((port) => rawGet(port, target)),
+      native().then((port) => rawGet(port, target)),
     ])
     expect(ours.status).toBe(status)
     expect(JSON.parse(ours.body)).toMatchObject(expected)
@@ -82,10 +64,10 @@ describe('fromKoa and the raw request target', () => {
   })
 
   it('keeps the raw rest of the path below a dispatch mount', async () => {
-    const port = await bridged(dispatch({ '/api': fromKoa(makeApp()) }))
-    const files = await get(port, '/api/files/a%2Fb')
+    const port = await serveSimpleForTest(dispatch({ '/api': fromKoa(makeApp()) }))
+    const files = await rawGet(port, '/api/files/a%2Fb')
     expect(JSON.parse(files.body)).toEqual({ name: 'a/b', url: '/files/a%2Fb' })
-    const other = await get(port, '/api/admin%2Fsecret?q')
+    const other = await rawGet(port, '/api/admin%2Fsecret?q')
     expect(JSON.parse(other.body)).toEqual({
       url: '/admin%2Fsecret?q',
       path: '/admin%2Fsecret',
@@ -114,12 +96,12 @@ describe('toKoa and the raw request target', () => {
       server.close()
     })
     const { port } = server.address() as AddressInfo
-    expect(JSON.parse((await get(port, '/m/a%2Fb?q')).body)).toEqual({
+    expect(JSON.parse((await rawGet(port, '/m/a%2Fb?q')).body)).toEqual({
       REQUEST_URI: '/m/a%2Fb?q',
       SCRIPT_NAME: '/m',
       PATH_INFO: '/a/b',
     })
-    expect(JSON.parse((await get(port, '/inner/files/a%2Fb')).body)).toEqual({
+    expect(JSON.parse((await rawGet(port, '/inner/files/a%2Fb')).body)).toEqual({
       name: 'a/b',
       url: '/files/a%2Fb',
     })

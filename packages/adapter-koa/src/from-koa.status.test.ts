@@ -11,8 +11,7 @@ import Koa from 'koa'
 import Koa2 from 'koa2'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { RawClient } from '@wsgi/conformance'
-import { makeServer } from '@wsgi/core/simple-server'
+import { RawClient, serveSimpleForTest } from '@wsgi/conformance'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromKoa } from './from-koa.ts'
@@ -46,15 +45,6 @@ async function listen(app: AnyKoa): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-async function bridged(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
 /** The status line and body of `GET target` (`Connection: close`, read to the end). */
 async function get(port: number, target: string): Promise<string> {
   const client = await RawClient.open(port)
@@ -74,7 +64,7 @@ describe.each([
     'answers GET %s as Koa on its own server does',
     async (target) => {
       const [ours, theirs] = await Promise.all([
-        bridged(fromKoa(makeApp(Factory) as Koa)).then((port) => get(port, target)),
+        serveSimpleForTest(fromKoa(makeApp(Factory) as Koa)).then((port) => get(port, target)),
         listen(makeApp(Factory)).then((port) => get(port, target)),
       ])
       expect(ours).toBe(theirs)

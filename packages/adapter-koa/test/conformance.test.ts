@@ -14,11 +14,10 @@
  */
 import { createServer } from 'node:http'
 import type { RequestListener } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 import type KoaApp from 'koa'
 
-import { describeBridge } from '@wsgi/conformance'
+import { describeBridge, serveHttp } from '@wsgi/conformance'
 import type { ReferenceListener, Served } from '@wsgi/conformance'
 import { toNodeListener } from '@wsgi/core/node'
 import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
@@ -34,20 +33,8 @@ class QuietRequestHandler extends WSGIRequestHandler {
   }
 }
 
-async function serveNode(listener: RequestListener): Promise<Served> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  }
+function serveNode(listener: RequestListener): Promise<Served> {
+  return serveHttp(createServer(listener))
 }
 
 function serveKoa(app: KoaApp): Promise<Served> {

@@ -5,38 +5,20 @@
  */
 import { createServer } from 'node:http'
 import type { RequestListener, Server } from 'node:http'
-import { connect } from 'node:net'
-import type { AddressInfo } from 'node:net'
 
 import Koa from 'koa'
 import Koa2 from 'koa2'
 import { onTestFinished } from 'vitest'
 
+import { rawBytes, startForTest } from '@wsgi/conformance'
 import { toNodeListener } from '@wsgi/core/node'
 import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
 import { InputReader } from '@wsgi/core/streams'
-import type {
-  ErrorStream,
-  HeaderList,
-  Status,
-  WSGIApplication,
-  WSGIEnvironment,
-} from '@wsgi/core/types'
+import type { HeaderList, Status, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 import { setupTestingDefaults } from '@wsgi/core/util'
 
 /** `wsgi.errors` that keeps what was written. */
-export class MemoryErrors implements ErrorStream {
-  text = ''
-  write(s: string): void {
-    this.text += s
-  }
-  writelines(seq: Iterable<string>): void {
-    for (const s of seq) this.text += s
-  }
-  flush(): void {
-    // Nothing is buffered.
-  }
-}
+export { MemoryErrors } from '@wsgi/conformance'
 
 /** Both Koa majors, for `describe.each`. */
 export const KOAS: readonly (readonly [name: string, Koa: typeof Koa])[] = [
@@ -50,19 +32,7 @@ export function bytes(s: string): Uint8Array {
 }
 
 /** Start `server` on a free port of 127.0.0.1 and close it when the test ends. */
-export async function start(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  )
-  return (server.address() as AddressInfo).port
-}
+export const start: (server: Server) => Promise<number> = startForTest
 
 /** Serve `listener` on a free port; resolves to the base URL (`http://127.0.0.1:port`). */
 export async function serve(listener: RequestListener): Promise<string> {
@@ -83,19 +53,7 @@ export function serveKoa<TState, TContext>(app: Koa<TState, TContext>): Promise<
  * (send `Connection: close`). The client does not half-close: Node's server would abort a
  * response still in the making when the client ends its side.
  */
-export function rawRequest(base: string, request: string | Uint8Array): Promise<Buffer> {
-  const { hostname, port } = new URL(base)
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname)
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      resolve(Buffer.concat(chunks))
-    })
-    socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request)
-  })
-}
+export const rawRequest: (base: string, request: string | Uint8Array) => Promise<Buffer> = rawBytes
 
 /** A gateway app that answers `status`, `headers` and the given body chunks. */
 export function fixedApp(

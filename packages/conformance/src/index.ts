@@ -41,5 +41,16 @@ export { RawClient, exchange, parseResponse } from './raw-http.ts'
 export type { RawResponse } from './raw-http.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
-export { serveServer, serveSimple } from './serve.ts'
+export { h2Request, h2Session } from './h2.ts'
+export { closeServer, listenLocal, serveServer, serveSimple } from './serve.ts'
+export {
+  MemoryErrors,
+  listenForTest,
+  rawGet,
+  rawBytes,
+  serveHttp,
+  serveNode,
+  serveSimpleForTest,
+  startForTest,
+} from './test-server.ts'
 export type { Listening } from './serve.ts'

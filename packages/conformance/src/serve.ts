@@ -12,6 +12,22 @@ import { makeServer } from '@wsgi/core/simple-server'
 import type { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
+/** Start `server` on 127.0.0.1 at a port the system picks; resolves to the port. */
+export async function listenLocal(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+/** Close `server`, cutting the connections still open (keep-alive ones, ones a fault left). */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections()
+    server.close(() => {
+      resolve()
+    })
+  })
+}
+
 /** A server under test, as the reliability suite drives it. */
 export interface Listening {
   readonly port: number
@@ -41,17 +57,6 @@ export async function serveSimple(
 
 /** `server` (a `node:http` server holding the stack under test) listening; its errors go to `log`. */
 export async function serveServer(server: Server, log: StringErrorStream): Promise<Listening> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    errors: () => log.getValue(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => {
-          resolve()
-        })
-      }),
-  }
+  const port = await listenLocal(server)
+  return { port, server, errors: () => log.getValue(), close: () => closeServer(server) }
 }
