@@ -15,14 +15,13 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 import { WSGIError, toError } from '@wsgi/core/errors'
-import { NodeHandler, addRequestEnviron, bodySource, inputOf } from '@wsgi/core/node'
+import { BodyFeed, NodeHandler, addRequestEnviron, bodySource, inputOf } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
 import { InputReader } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
 
 import { compileMount, inheritEnviron, parentEnvironOf, splitMount } from './_internal/environ.ts'
 import type { Mount, ParentEnviron } from './_internal/environ.ts'
-import { GatewayBody } from './_internal/gateway-body.ts'
 import { LogErrorStream } from './_internal/log-errors.ts'
 import { setReplyHead } from './_internal/reply-head.ts'
 
@@ -122,7 +121,7 @@ export class FastifyHandler extends NodeHandler {
   #resolveHead!: (payload: GatewayPayload | typeof CLIENT_GONE) => void
   #rejectHead!: (error: unknown) => void
   #settled = false
-  #stream: GatewayBody | undefined = undefined
+  #stream: BodyFeed | undefined = undefined
   #input: InputStream | undefined = undefined
   #errors: ErrorStream | undefined = undefined
 
@@ -256,7 +255,7 @@ export class FastifyHandler extends NodeHandler {
       if (whole !== undefined) {
         payload = whole
       } else if (!this.endsWithHead) {
-        const stream = new GatewayBody()
+        const stream = new BodyFeed(65536)
         this.#stream = stream
         payload = stream
         // An empty first chunk means "headers now" (server-sent events): flush them as soon as
@@ -334,8 +333,8 @@ export class FastifyHandler extends NodeHandler {
   }
 
   /** Push a chunk into the stream Fastify is sending, waiting while its buffer is full. */
-  protected override _write(data: Uint8Array): Promise<void> {
-    return this.#stream?.send(data) ?? RESOLVED
+  protected override _write(data: Uint8Array): void | Promise<void> {
+    return this.#stream?.feed(data)
   }
 
   /** Nothing to do: the stream hands chunks on as Fastify reads them. */

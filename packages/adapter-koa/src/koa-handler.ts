@@ -13,12 +13,11 @@
 import type Koa from 'koa'
 
 import { toError } from '@wsgi/core/errors'
-import { NodeHandler, inputOf, replayEnviron } from '@wsgi/core/node'
+import { BodyFeed, NodeHandler, inputOf, replayEnviron } from '@wsgi/core/node'
 import type { BodySource, NodeHandlerOptions } from '@wsgi/core/node'
 import type { InputStream, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
-import { BodyStream } from './_internal/body-stream.ts'
 import { inheritedEnviron } from './_internal/environ-link.ts'
 import { mountSplit } from './_internal/mount.ts'
 import { KOA_ADVICE, bodySource } from './_internal/request-body.ts'
@@ -66,7 +65,7 @@ function isSingleValue(lower: string): boolean {
  * Send the head of `res` as soon as Koa starts piping a body into it, unless `stream` has bytes
  * to send by then (they take the head along).
  */
-function flushOnPipe(res: Context['res'], stream: BodyStream): void {
+function flushOnPipe(res: Context['res'], stream: BodyFeed): void {
   res.once('pipe', () => {
     if (!res.headersSent && stream.readableLength === 0) res.flushHeaders()
   })
@@ -89,7 +88,7 @@ export class KoaHandler extends NodeHandler {
   readonly context: Context
   readonly #koaOptions: KoaHandlerOptions
   #source: BodySource | undefined = undefined
-  #stream: BodyStream | undefined = undefined
+  #stream: BodyFeed | undefined = undefined
   #settled = false
   #resolve: (outcome: HeadOutcome) => void = () => undefined
   #reject: (error: unknown) => void = () => undefined
@@ -246,7 +245,7 @@ export class KoaHandler extends NodeHandler {
       if (!hadType) ctx.remove('Content-Type')
     } else if (this.bodyAllowed) {
       const hadType = res.hasHeader('Content-Type')
-      const stream = (this.#stream = new BodyStream(this.#koaOptions.highWaterMark))
+      const stream = (this.#stream = new BodyFeed(this.#koaOptions.highWaterMark))
       ctx.body = stream
       if (!hadType) ctx.remove('Content-Type')
       // An app that sends its head with an empty chunk (server-sent events, long polling) wants

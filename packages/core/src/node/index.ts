@@ -32,3 +32,4 @@ export {
 } from './request-body.ts'
 export type { BodySource } from './request-body.ts'
 export type { FromNodeListenerOptions, NodeListener } from './from-node-listener.ts'
+export { BodyFeed } from './body-feed.ts'
