@@ -219,9 +219,7 @@ export class FastifyHandler extends NodeHandler {
    * counts as sent when Fastify or Node rejects the status or a header: the app's error then
    * reaches Fastify's error handler.
    */
-  override sendHeaders(): Promise<void> {
-    this.cleanupHeaders()
-    this.decideBody()
+  protected override sendHead(): void {
     const grouped = new Map<string, string[]>()
     for (const [name, value] of this.headers ?? []) {
       validateHeaderName(name)
@@ -248,7 +246,6 @@ export class FastifyHandler extends NodeHandler {
       grouped.set('connection', ['close'])
     }
     this.applyHead(code, status.slice(4), grouped)
-    this.headersSent = true
     let payload: GatewayPayload = null
     const whole = this.wholeBody
     if (this.bodyAllowed) {
@@ -270,7 +267,6 @@ export class FastifyHandler extends NodeHandler {
     const stream = this.#stream
     if (stream !== undefined) this.response.once('close', () => stream.destroy())
     this.#settle(payload)
-    return RESOLVED
   }
 
   /**
@@ -335,11 +331,6 @@ export class FastifyHandler extends NodeHandler {
   /** Push a chunk into the stream Fastify is sending, waiting while its buffer is full. */
   protected override _write(data: Uint8Array): void | Promise<void> {
     return this.#stream?.feed(data)
-  }
-
-  /** Nothing to do: the stream hands chunks on as Fastify reads them. */
-  protected override _flush(): void {
-    // Fastify pipes the stream; there is no buffer of ours to push.
   }
 
   async #serve(app: WSGIApplication): Promise<void> {

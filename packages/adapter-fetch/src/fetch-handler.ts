@@ -1,16 +1,17 @@
 /**
- * `FetchHandler`: a `BaseHandler` whose transport is a fetch `Request` in and a `Response` out.
+ * `FetchHandler`: a `HostHandler` whose transport is a fetch `Request` in and a `Response` out.
  * The engine of `toFetch`.
  *
  * If you are writing a bridge to another transport that takes a status and a header list (not raw
- * bytes), this class shows the three overrides it takes: `sendHeaders`, `_write`, `abortOutput`.
+ * bytes), this class shows the hooks of core's `HostHandler` it takes: `sendHead`, `_write`,
+ * `endResponse`, `abortOutput`.
  *
  * @module
  */
 import { isWSGIError } from '@wsgi/core/errors'
-import { BaseHandler } from '@wsgi/core/handlers'
+import { HostHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
-import type { ErrorStream, InputStream, ResponseBody, WSGIApplication } from '@wsgi/core/types'
+import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
 
 import { isConnectionReset } from './_internal/connection-reset.ts'
 import { addFetchCgiVars } from './_internal/handler-environ.ts'
@@ -56,8 +57,6 @@ export interface FetchHandlerOptions {
   remoteAddress?: RemoteAddressFn | undefined
 }
 
-const RESOLVED: Promise<void> = Promise.resolve()
-
 /**
  * Runs a gateway application for one fetch `Request` and produces its `Response`.
  *
@@ -76,14 +75,12 @@ const RESOLVED: Promise<void> = Promise.resolve()
  * const response = await new FetchHandler(request, options).respond(app)
  * ```
  */
-export class FetchHandler extends BaseHandler {
+export class FetchHandler extends HostHandler {
   #request: Request
   #options: FetchHandlerOptions
   #stdin: InputStream
   #stderr: ErrorStream
   #body: ResponseStream | undefined = undefined
-  // The body of a one-chunk response, while its head is being built.
-  #whole: Uint8Array | undefined = undefined
   // `wsgits.signal`, made on first read; until then a cancelled body is only remembered.
   #gone: AbortController | undefined = undefined
   #goneReason: { reason: unknown } | undefined = undefined
@@ -94,7 +91,6 @@ export class FetchHandler extends BaseHandler {
   #resolve: ((response: Response) => void) | undefined = undefined
   #early: Response | undefined = undefined
   #responded = false
-  #ended = false
 
   constructor(request: Request, options: FetchHandlerOptions) {
     super()
@@ -140,55 +136,32 @@ export class FetchHandler extends BaseHandler {
   }
 
   /**
-   * A one-chunk body (a one-item array of bytes) becomes the `Response` body as it is: no
-   * `ReadableStream` (on Node 20 each one costs a `makeTransferable()`), and a host such as
-   * `@hono/node-server` writes head and body in one `res.end()`. Any other body streams.
-   */
-  override finishResponse(): Promise<void> {
-    const result = this.result
-    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
-      const chunk: unknown = (result as unknown[])[0]
-      if (chunk instanceof Uint8Array) return this.#sendWhole(chunk, result)
-    }
-    return super.finishResponse()
-  }
-
-  /**
-   * Resolve the `Response` with the status and headers instead of writing a header block.
+   * Transport hook: resolve the `Response` with the status and headers instead of writing a
+   * header block. Its body is the whole body of a one-chunk response (a one-item array of bytes)
+   * as it is: no `ReadableStream` (on Node 20 each one costs a `makeTransferable()`), and a host
+   * such as `@hono/node-server` writes head and body in one `res.end()`. A response that ended
+   * before its first chunk has a null body: the host then writes head and end at once
+   * (`@hono/node-server` would otherwise flush a lone head with Node's `flushHeaders()`, which
+   * writes latin-1 header values as UTF-8). Any other body streams.
    *
    * The `Response` is built before `headersSent` is set, so a status or header that fetch refuses
    * (a 1xx final status, a malformed name) still gets the 500 path rather than a cut connection.
    */
-  override sendHeaders(): Promise<void> {
-    this.cleanupHeaders()
-    this.decideBody()
-    const response = this.#buildResponse()
-    this.headersSent = true
-    this.#respondWith(response)
-    return RESOLVED
+  protected override sendHead(): void {
+    this.#respondWith(this.#buildResponse())
   }
 
   /**
-   * The headers of a response that ended before its first chunk go out with a null body: the
-   * host then writes head and end at once (`@hono/node-server` would otherwise flush a lone
-   * head with Node's `flushHeaders()`, which writes latin-1 header values as UTF-8).
+   * Transport hook: nothing to do here. A whole body went with the head; a body stream ends when
+   * `run()` is done (see `#drive`), after the body's `close()` and after the request's abort
+   * state is noted, so that a consumer never sees the end before that.
    */
-  override async finishContent(): Promise<void> {
-    // Only for the headers sent from here: an error response that follows has a body.
-    this.#ended = true
-    try {
-      await super.finishContent()
-    } finally {
-      this.#ended = false
-    }
+  protected override endResponse(): void {
+    // Intentionally empty; see above.
   }
 
   protected override _write(data: Uint8Array): Promise<void> {
     return this.#stream().write(data)
-  }
-
-  protected override _flush(): void {
-    // Each chunk is handed to the consumer as it is written; there is nothing to flush.
   }
 
   /** After the head: error the body stream, so the runtime cuts the response short. */
@@ -231,24 +204,6 @@ export class FetchHandler extends BaseHandler {
     this.#body?.close()
     // run() returns quietly when the client left before the head; the answer goes nowhere.
     if (!this.#responded) this.#respondWith(this.#plainError())
-  }
-
-  // As BaseHandler.finishResponse for a one-chunk body, with the chunk counted before the head
-  // (so Content-Length and the strict length check see the whole body).
-  async #sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
-    try {
-      this.bytesSent = chunk.length
-      this.#whole = chunk
-      await this.sendHeaders()
-    } catch (error) {
-      // The body is closed (once) before the error goes on, as BaseHandler does.
-      this.result = undefined
-      await result.close?.()
-      throw error
-    } finally {
-      this.#whole = undefined
-    }
-    await this.close()
   }
 
   /** The response body stream, made when the first streamed chunk (or head) needs it. */
@@ -307,8 +262,10 @@ export class FetchHandler extends BaseHandler {
       statusText: status.slice(4),
       headers: responseHeaderInit(this.headers),
     }
-    if (!this.bodyAllowed || this.#ended) return new Response(null, init)
-    return new Response(this.#whole ?? this.#stream().stream, init)
+    if (!this.bodyAllowed) return new Response(null, init)
+    const whole = this.wholeBody
+    if (whole !== undefined) return new Response(whole, init)
+    return new Response(this.endsWithHead ? null : this.#stream().stream, init)
   }
 
   #plainError(): Response {

@@ -51,7 +51,7 @@ export type HeadOutcome = 'sent' | 'fallthrough' | 'gone'
 /** The Koa context as this module uses it. */
 type Context = Koa.ParameterizedContext
 
-/** Thrown from `sendHeaders` to stop a `404` that falls through; never seen outside. */
+/** Thrown from `sendHead` to stop a `404` that falls through; never seen outside. */
 const FALLTHROUGH: Error = new Error('The response falls through to the next Koa middleware')
 
 const RESOLVED: Promise<void> = Promise.resolve()
@@ -152,16 +152,12 @@ export class KoaHandler extends NodeHandler {
    * Hand the status and headers to Koa, and (unless HEAD or a status without a body) a body
    * stream as `ctx.body`; then let the middleware's promise settle.
    */
-  override sendHeaders(): Promise<void> {
-    this.cleanupHeaders()
-    this.decideBody()
+  protected override sendHead(): void {
     const status = this.status ?? '500 Internal Server Error'
     const code = Number.parseInt(status.slice(0, 3), 10)
     if (code === 404 && this.#koaOptions.fallthrough === true) throw FALLTHROUGH
     this.#applyHead(code, status.slice(4))
-    this.headersSent = true
     this.#settle('sent')
-    return RESOLVED
   }
 
   /**
@@ -205,11 +201,6 @@ export class KoaHandler extends NodeHandler {
   /** Feed the body stream; waits while its buffer is full. */
   protected override _write(data: Uint8Array): void | Promise<void> {
     return this.#stream?.feed(data)
-  }
-
-  /** Nothing to do: the body stream passes each chunk on as soon as Koa reads it. */
-  protected override _flush(): void {
-    // Intentionally empty; see above.
   }
 
   /** `[SCRIPT_NAME, PATH_INFO]` as native strings. */

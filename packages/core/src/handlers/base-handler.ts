@@ -4,9 +4,9 @@
  *
  * `run(app)` drives the protocol (environ, `startResponse`, body iteration, `close()`, errors);
  * subclasses supply the I/O hooks (`_write`, `_flush`, `getStdin`, `getStderr`, `addCgiVars`).
- * If you are writing a new server or bridge, subclass this and override `sendHeaders` when the
- * transport takes a status and a header list rather than raw bytes (as `node:http` does).
- * Node-free: the fetch adapter builds on it too.
+ * If you are writing a new server or bridge, subclass this; when the transport takes a status and
+ * a header list rather than raw bytes (as `node:http` does), subclass `HostHandler`
+ * (`./host-handler.ts`) instead. Node-free: the fetch adapter builds on it too.
  *
  * @see {@link https://docs.python.org/3/library/wsgiref.html#wsgiref.handlers.BaseHandler wsgiref.handlers.BaseHandler}
  * @module

@@ -6,7 +6,8 @@
  *
  * The request half (environ, `wsgi.input`, the unread body after the response) is
  * `NodeInputHandler` (`./input-handler.ts`); this file is the response half and its transport
- * hooks, which the Koa and Fastify adapters override.
+ * hooks on `HostHandler` (`../handlers/host-handler.ts`), which the Koa and Fastify adapters
+ * override in turn.
  *
  * @module
  */
@@ -14,8 +15,6 @@ import type { EventEmitter } from 'node:events'
 import { Socket } from 'node:net'
 
 import { toError } from '../errors.ts'
-import { RESOLVED } from '../handlers/base-handler.ts'
-import type { ResponseBody } from '../types.ts'
 import {
   ListHeaders,
   hasPresetHeaders,
@@ -63,24 +62,15 @@ const NODE_STATUS_RANGE: readonly [number, number] = [100, 999]
  * ```
  */
 export class NodeHandler extends NodeInputHandler {
-  #finishing = false
-  // The body sendWhole() hands over with the head (see wholeBody).
-  #whole: Uint8Array | undefined = undefined
-
   /**
-   * Send the status and headers with `res.writeHead()` (no bytes are built here). Nothing counts
-   * as sent when Node rejects a header (a name that is not a token, say): the app's error then
-   * still gets its 500.
+   * Transport hook: the status and headers go out with `res.writeHead()` (no bytes are built
+   * here). Nothing counts as sent when Node rejects a header (a name that is not a token, say).
    */
-  override sendHeaders(): Promise<void> {
-    this.cleanupHeaders()
-    this.decideBody()
+  protected override sendHead(): void {
     this.#writeHead()
-    this.headersSent = true
     // An empty first chunk means "headers now": a stream such as server-sent events must reach
     // the client before its first event. (Not when the response is already complete.)
-    if (this.bytesSent === 0 && !this.#finishing) this.response.flushHeaders()
-    return RESOLVED
+    if (this.bytesSent === 0 && !this.endsWithHead) this.response.flushHeaders()
   }
 
   /**
@@ -123,88 +113,16 @@ export class NodeHandler extends NodeInputHandler {
   }
 
   /**
-   * The app's response, with a fast path for the most common one: a one-item array (see
-   * {@link wholeChunk}), sent by {@link sendWhole} with its head (here a single `res.end(chunk)`:
-   * headers and body in one packet).
-   */
-  override finishResponse(): Promise<void> {
-    const result = this.result
-    const chunk = this.wholeChunk()
-    if (chunk !== undefined && result !== undefined) return this.sendWhole(chunk, result)
-    return super.finishResponse()
-  }
-
-  /** After the last chunk: the headers if still unsent, then {@link endResponse}. */
-  override async finishContent(): Promise<void> {
-    this.#finishing = true
-    if (!this.headersSent) await super.finishContent()
-    this.endResponse(undefined)
-  }
-
-  /**
-   * The only chunk of a response that goes out whole, with its head: set when the result is a
-   * one-item array of bytes and the head is unsent. A host overrides it to narrow the fast path
-   * (the Fastify adapter wants a Content-Type too); `undefined` sends the body chunk by chunk.
-   */
-  protected wholeChunk(): Uint8Array | undefined {
-    const result = this.result
-    if (Array.isArray(result) && result.length === 1 && !this.headersSent && this.headers) {
-      const chunk: unknown = (result as unknown[])[0]
-      if (chunk instanceof Uint8Array) return chunk
-    }
-    return undefined
-  }
-
-  /**
-   * While {@link sendWhole} sends the head: the whole body, for a host that hands the body over
-   * with the head (Koa's `ctx.body`, Fastify's `reply.send()`); `undefined` otherwise.
-   */
-  protected get wholeBody(): Uint8Array | undefined {
-    return this.#whole
-  }
-
-  /**
-   * True once the head goes out with a complete response (a one-chunk body, or the end of a body
-   * with no chunk): nothing is written after it, so the head needs no flush of its own.
-   */
-  protected get endsWithHead(): boolean {
-    return this.#finishing
-  }
-
-  /**
    * Transport hook: the response is complete; end it with `body` (the whole body from
    * {@link sendWhole}, when one may be sent) or with nothing more (after the last chunk). Here
    * `res.end()`, then the unread request body is drained ({@link drainUnreadBody}).
    */
-  protected endResponse(body: Uint8Array | undefined): void {
+  protected override endResponse(body: Uint8Array | undefined): void {
     const res = this.response
     if (res.destroyed) throw streamDestroyed()
     if (body === undefined) res.end()
     else res.end(body)
     this.drainUnreadBody()
-  }
-
-  /**
-   * The one-chunk path: the chunk is counted first (so `Content-Length` and the strict length
-   * check see the whole body), the head sent with {@link wholeBody} set, then
-   * {@link endResponse} with the body. Synchronous as far as it can be: only `close()` (the
-   * body's `close()`, the access log) is awaited. On error the body is closed (once) before the
-   * error goes on, as in `BaseHandler#finishResponse`.
-   */
-  protected sendWhole(chunk: Uint8Array, result: ResponseBody): Promise<void> {
-    try {
-      this.bytesSent = chunk.length
-      this.#finishing = true
-      this.#whole = chunk
-      const sent = this.sendHeaders()
-      // A subclass whose sendHeaders() really waits for something gets the general path.
-      if (sent !== RESOLVED) return this.#sendWholeLater(sent, chunk, result)
-      this.#whole = undefined
-      this.endResponse(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
-    } catch (error) {
-      return this.#failWhole(error, result)
-    }
-    return this.close()
   }
 
   /**
@@ -285,11 +203,6 @@ export class NodeHandler extends NodeInputHandler {
     return this.#drained()
   }
 
-  /** Nothing to do: Node sends what `res.write()` was given. */
-  protected override _flush(): void {
-    // Node's socket flushes by itself (writes of one tick are corked into one packet).
-  }
-
   // The 'drain' listener is added with res.on() and removes itself from the emitter that called
   // it (`this`), not with res.once(): middleware may have replaced res.on (compression() hands
   // 'drain' listeners to its gzip stream, whose backpressure res.write() then reports), and
@@ -361,29 +274,7 @@ export class NodeHandler extends NodeInputHandler {
     res.writeHead(code, reason, flat)
   }
 
-  async #sendWholeLater(
-    sent: Promise<void>,
-    chunk: Uint8Array,
-    result: ResponseBody,
-  ): Promise<void> {
-    try {
-      await sent
-      this.#whole = undefined
-      this.endResponse(this.bodyAllowed && chunk.length > 0 ? chunk : undefined)
-    } catch (error) {
-      await this.#failWhole(error, result)
-    }
-    await this.close()
-  }
-
-  async #failWhole(error: unknown, result: ResponseBody): Promise<never> {
-    this.#whole = undefined
-    this.result = undefined
-    await result.close?.()
-    throw error
-  }
-
   #closesForBody(): boolean {
-    return this.#finishing && this.closesForUnreadBody()
+    return this.endsWithHead && this.closesForUnreadBody()
   }
 }

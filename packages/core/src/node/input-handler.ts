@@ -3,8 +3,9 @@
  * holds the Node request and response and the options, builds the environ, gives `wsgi.input`
  * (`100 Continue` on first read, the input limit) and `wsgi.errors`, and after the response
  * drains the request body the app left unread, or closes the connection (`drainLimit`,
- * `drainTimeout`). `NodeHandler` adds the response half: the head, the body and the transport
- * hooks. Not exported from `/node`: subclass `NodeHandler`.
+ * `drainTimeout`). It stands on core's Node-free `HostHandler` (the deferred head, the one-chunk
+ * path); `NodeHandler` adds the response half: the transport hooks over `res`. Not exported from
+ * `/node`: subclass `NodeHandler`.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 
 import { isWSGIError } from '../errors.ts'
-import { BaseHandler } from '../handlers/base-handler.ts'
+import { HostHandler } from '../handlers/host-handler.ts'
 import type { Headers } from '../headers.ts'
 import type { ErrorStream, HeaderList, InputStream, WSGIEnvironment } from '../types.ts'
 import { TextErrorStream } from '../_internal/error-stream.ts'
@@ -37,9 +38,9 @@ let defaultErrors: ErrorStream | undefined
 
 /**
  * The request half of {@link NodeHandler} (see the module notes); abstract, as the response half
- * (`_write`, `_flush`) is `NodeHandler`'s.
+ * (`sendHead`, `_write`, `endResponse`) is `NodeHandler`'s.
  */
-export abstract class NodeInputHandler extends BaseHandler {
+export abstract class NodeInputHandler extends HostHandler {
   override headersClass: new (headers?: HeaderList) => Headers = ListHeaders
   override wsgiMultithread = false
   override wsgiMultiprocess = false
