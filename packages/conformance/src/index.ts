@@ -54,3 +54,6 @@ export {
   startForTest,
 } from './test-server.ts'
 export type { Listening } from './serve.ts'
+export { answerEarlyApp, curlUpload, trickleBody, uploadBody } from './upload.ts'
+export { httpsGetText, selfSignedCert } from './tls.ts'
+export type { SelfSigned } from './tls.ts'

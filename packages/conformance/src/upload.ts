@@ -1,0 +1,102 @@
+/**
+ * Test scaffolding for a request body the app leaves unread: an app that answers without reading
+ * it, a raw client that uploads as fast as the server takes it, one that trickles, and curl
+ * streaming a large upload. Shared by core's drain tests and every adapter's.
+ *
+ * @module
+ */
+import { execFile } from 'node:child_process'
+
+import { onTestFinished } from 'vitest'
+
+import type { WSGIApplication } from '@wsgi/core/types'
+
+import type { RawClient } from './raw-http.ts'
+
+/** Answers at once, reading none of the body; `413` under `/upload`. */
+export const answerEarlyApp: WSGIApplication = (environ, startResponse) => {
+  const tooLarge = environ.PATH_INFO === '/upload'
+  startResponse(tooLarge ? '413 Content Too Large' : '200 OK', [['Content-Type', 'text/plain']])
+  return [Buffer.from(tooLarge ? 'too large\n' : 'ok\n')]
+}
+
+/**
+ * Writes `total` body bytes on `client` as fast as the server takes them (until `stop()`); the
+ * codes of the socket's errors (a reset) are recorded in `errors`.
+ */
+export function uploadBody(
+  client: RawClient,
+  total: number,
+): { errors: string[]; stop: () => void } {
+  const errors: string[] = []
+  client.socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? 'error'))
+  const chunk = Buffer.alloc(64 * 1024, 0x61)
+  let sent = 0
+  const pump = (): void => {
+    while (sent < total && !client.socket.destroyed && client.socket.writable) {
+      const size = Math.min(chunk.length, total - sent)
+      sent += size
+      if (!client.socket.write(chunk.subarray(0, size))) {
+        client.socket.once('drain', pump)
+        return
+      }
+    }
+  }
+  pump()
+  return {
+    errors,
+    stop: () => {
+      sent = total
+    },
+  }
+}
+
+/**
+ * Sends `head` (a request announcing a body), then one body byte every 50 ms: activity keeps
+ * Node's idle timeouts from firing, and a body of 1000 bytes would take 50 s to arrive. Stops when
+ * `stop()` is called or the test ends. `serverClosed()` tells whether the server closed the
+ * connection: its FIN, or (if trickled bytes were still unread then) a reset.
+ */
+export function trickleBody(
+  client: RawClient,
+  head: string,
+): { serverClosed: () => boolean; stop: () => void } {
+  let closed = false
+  client.socket.on('end', () => {
+    closed = true
+  })
+  client.socket.on('error', () => {
+    closed = true
+  })
+  client.write(head)
+  const trickle = setInterval(() => {
+    if (client.socket.writable) client.write('x')
+  }, 50)
+  const stop = (): void => {
+    clearInterval(trickle)
+  }
+  onTestFinished(stop)
+  return { serverClosed: () => closed, stop }
+}
+
+/**
+ * curl uploading 64 MiB of zeros from a pipe (`-T -`, so chunked), without
+ * `Expect: 100-continue`, to `url`; resolves with the status code curl printed.
+ */
+export function curlUpload(url: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      'sh',
+      [
+        '-c',
+        `head -c 67108864 /dev/zero | curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' ` +
+          `-T - ${url}`,
+      ],
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`${error.message}\n${stderr}`))
+        else resolve(stdout)
+      },
+    )
+    child.stdin?.end()
+  })
+}
