@@ -5,7 +5,14 @@
  * and no reset; a client that trickles its body is closed after the deadline. Real sockets: the
  * raw client of the conformance package, and curl.
  */
-import { RawClient, answerEarlyApp, curlUpload, trickleBody, uploadBody } from '@wsgi/conformance'
+import {
+  RawClient,
+  answerEarlyApp,
+  curlUpload,
+  startUpload,
+  trickleBody,
+  uploadBody,
+} from '@wsgi/conformance'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 
@@ -27,12 +34,8 @@ async function serve(options: ToFastifyOptions = {}): Promise<number> {
 describe('toFastify and an unread request body', () => {
   it('answers a large upload (413, Connection: close) without a reset', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
     // The client sends all of it, reading the answer meanwhile (as Node's and undici's do).
-    const total = 4 * 1024 * 1024
-    client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = uploadBody(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/upload', 4 * 1024 * 1024)
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -56,11 +59,7 @@ describe('toFastify and an unread request body', () => {
 
   it('takes drainLimit: a body announced larger closes the connection', async () => {
     const port = await serve({ drainLimit: 100_000 })
-    const client = await RawClient.open(port)
-    const total = 200_000
-    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = uploadBody(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/', 200_000)
     expect(response.status).toBe(200)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -113,11 +112,7 @@ describe('toFastifyMiddleware and an unread request body', () => {
       scope.post('/upload', () => 'never')
     })
     const port = Number(new URL(await listenFastify(fastify)).port)
-    const client = await RawClient.open(port)
-    const total = 4 * 1024 * 1024
-    client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = uploadBody(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/upload', 4 * 1024 * 1024)
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)

@@ -54,6 +54,13 @@ export {
   startForTest,
 } from './test-server.ts'
 export type { Listening } from './serve.ts'
-export { answerEarlyApp, curlUpload, trickleBody, uploadBody } from './upload.ts'
+export { answerEarlyApp, curlUpload, startUpload, trickleBody, uploadBody } from './upload.ts'
 export { httpsGetText, selfSignedCert } from './tls.ts'
+export {
+  describeRawTarget,
+  describeStatusParity,
+  getStatusLine,
+  targetReportApp,
+} from './parity.ts'
+export type { RawTargetBridge, StatusAndBody, StatusBridge, StatusCase } from './parity.ts'
 export type { SelfSigned } from './tls.ts'

@@ -11,7 +11,8 @@ import { onTestFinished } from 'vitest'
 
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import type { RawClient } from './raw-http.ts'
+import { RawClient } from './raw-http.ts'
+import type { RawResponse } from './raw-http.ts'
 
 /** Answers at once, reading none of the body; `413` under `/upload`. */
 export const answerEarlyApp: WSGIApplication = (environ, startResponse) => {
@@ -49,6 +50,27 @@ export function uploadBody(
       sent = total
     },
   }
+}
+
+/**
+ * Opens a connection to `port`, sends `method target` announcing a body of `total` bytes
+ * (`Content-Length`) and uploads it with {@link uploadBody}, reading the answer meanwhile (as
+ * Node's and undici's clients do); resolves once the response head and body are read, with the
+ * client (for `untilClosed()`), the response and the upload's `errors` and `stop`.
+ */
+export async function startUpload(
+  port: number,
+  method: string,
+  target: string,
+  total: number,
+): Promise<{ client: RawClient; response: RawResponse; errors: string[]; stop: () => void }> {
+  const client = await RawClient.open(port)
+  client.write(
+    `${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`,
+  )
+  const { errors, stop } = uploadBody(client, total)
+  const response = await client.response()
+  return { client, response, errors, stop }
 }
 
 /**

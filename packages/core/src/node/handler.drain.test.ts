@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { RawClient } from '../../test/helpers/raw-http.ts'
-import { answerEarlyApp, curlUpload, trickleBody, uploadBody } from '../../test/helpers/upload.ts'
+import { answerEarlyApp, curlUpload, startUpload, trickleBody } from '../../test/helpers/upload.ts'
 
 import { makeServer } from '../simple-server/index.ts'
 import type { WSGIApplication } from '../types.ts'
@@ -32,12 +32,8 @@ async function serve(options: ToNodeListenerOptions = {}): Promise<number> {
 describe('an unread request body', () => {
   it('is answered (413, Connection: close) without a reset while a large upload goes on', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
     // The client sends all of it, reading the answer meanwhile (as Node's and undici's do).
-    const total = 8 * 1024 * 1024
-    client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n`)
-    const { errors } = uploadBody(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/upload', 8 * 1024 * 1024)
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -103,11 +99,12 @@ describe("the simple server's inputLimit", () => {
       server.httpServer.closeAllConnections()
       await server.shutdown()
     })
-    const client = await RawClient.open(server.serverPort)
-    const total = 32 * 1024 * 1024
-    client.write(`PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors, stop } = uploadBody(client, total)
-    const response = await client.response()
+    const { client, response, errors, stop } = await startUpload(
+      server.serverPort,
+      'PUT',
+      '/upload',
+      32 * 1024 * 1024,
+    )
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     // As curl does: the answer came, so the upload stops.

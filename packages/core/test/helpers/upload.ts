@@ -10,6 +10,7 @@
 export {
   answerEarlyApp,
   curlUpload,
+  startUpload,
   trickleBody,
   uploadBody,
 } from '../../../conformance/src/upload.ts'
