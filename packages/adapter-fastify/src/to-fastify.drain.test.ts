@@ -10,7 +10,8 @@ import {
   answerEarlyApp,
   curlUpload,
   startUpload,
-  trickleBody,
+  postThenGet,
+  trickleUntilClosed,
   uploadBody,
 } from '@wsgi/conformance'
 import Fastify from 'fastify'
@@ -44,17 +45,11 @@ describe('toFastify and an unread request body', () => {
 
   it('drains a body within the budget, and the connection serves the next request', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
-    const body = 'b'.repeat(200_000)
-    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(body.length)}\r\n\r\n`)
-    client.write(body)
-    const first = await client.response()
+    const { first, second, ended } = await postThenGet(port, 200_000)
     expect(first.status).toBe(200)
     expect(first.headers.get('connection')).toEqual(['keep-alive'])
-    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-    expect((await client.response()).status).toBe(200)
-    expect(client.ended).toBe(false)
-    client.destroy()
+    expect(second.status).toBe(200)
+    expect(ended).toBe(false)
   })
 
   it('takes drainLimit: a body announced larger closes the connection', async () => {
@@ -68,15 +63,9 @@ describe('toFastify and an unread request body', () => {
 
   it('closes a connection whose client trickles its body once drainTimeout passes', async () => {
     const port = await serve({ drainTimeout: 300 })
-    const client = await RawClient.open(port)
-    const trickle = trickleBody(
-      client,
-      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n',
-    )
-    expect((await client.response()).status).toBe(200)
-    await client.untilClosed(15_000)
-    trickle.stop()
-    expect(trickle.serverClosed()).toBe(true)
+    const { status, serverClosed } = await trickleUntilClosed(port)
+    expect(status).toBe(200)
+    expect(serverClosed).toBe(true)
   })
 })
 

@@ -54,7 +54,14 @@ export {
   startForTest,
 } from './test-server.ts'
 export type { Listening } from './serve.ts'
-export { answerEarlyApp, curlUpload, startUpload, trickleBody, uploadBody } from './upload.ts'
+export {
+  answerEarlyApp,
+  curlUpload,
+  postThenGet,
+  startUpload,
+  trickleUntilClosed,
+  uploadBody,
+} from './upload.ts'
 export { httpsGetText, selfSignedCert } from './tls.ts'
 export {
   describeRawTarget,

@@ -74,31 +74,57 @@ export async function startUpload(
 }
 
 /**
- * Sends `head` (a request announcing a body), then one body byte every 50 ms: activity keeps
- * Node's idle timeouts from firing, and a body of 1000 bytes would take 50 s to arrive. Stops when
- * `stop()` is called or the test ends. `serverClosed()` tells whether the server closed the
- * connection: its FIN, or (if trickled bytes were still unread then) a reset.
+ * Sends a `POST /` announcing 1000 body bytes, then one byte every 50 ms: activity keeps Node's
+ * idle timeouts from firing, and the body would take 50 s to arrive. Reads the response, then
+ * waits (at most `timeoutMs`) for the connection to close; resolves with the response status and
+ * whether the server closed it: its FIN, or (if trickled bytes were still unread then) a reset.
  */
-export function trickleBody(
-  client: RawClient,
-  head: string,
-): { serverClosed: () => boolean; stop: () => void } {
-  let closed = false
+export async function trickleUntilClosed(
+  port: number,
+  timeoutMs = 15_000,
+): Promise<{ status: number; serverClosed: boolean }> {
+  const client = await RawClient.open(port)
+  let serverClosed = false
   client.socket.on('end', () => {
-    closed = true
+    serverClosed = true
   })
   client.socket.on('error', () => {
-    closed = true
+    serverClosed = true
   })
-  client.write(head)
+  client.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n')
   const trickle = setInterval(() => {
     if (client.socket.writable) client.write('x')
   }, 50)
-  const stop = (): void => {
+  onTestFinished(() => {
     clearInterval(trickle)
+  })
+  const { status } = await client.response()
+  await client.untilClosed(timeoutMs)
+  clearInterval(trickle)
+  return { status, serverClosed }
+}
+
+/**
+ * Sends a `POST /` with a whole body of `size` bytes, reads the response, then a `GET /` on the
+ * same connection; resolves with both responses and whether the connection had ended by then.
+ * The client is destroyed after.
+ */
+export async function postThenGet(
+  port: number,
+  size: number,
+): Promise<{ first: RawResponse; second: RawResponse; ended: boolean }> {
+  const client = await RawClient.open(port)
+  try {
+    const body = 'b'.repeat(size)
+    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(body.length)}\r\n\r\n`)
+    client.write(body)
+    const first = await client.response()
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    const second = await client.response()
+    return { first, second, ended: client.ended }
+  } finally {
+    client.destroy()
   }
-  onTestFinished(stop)
-  return { serverClosed: () => closed, stop }
 }
 
 /**

@@ -10,7 +10,13 @@ import type { AddressInfo } from 'node:net'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { RawClient } from '../../test/helpers/raw-http.ts'
-import { answerEarlyApp, curlUpload, startUpload, trickleBody } from '../../test/helpers/upload.ts'
+import {
+  answerEarlyApp,
+  curlUpload,
+  postThenGet,
+  startUpload,
+  trickleUntilClosed,
+} from '../../test/helpers/upload.ts'
 
 import { makeServer } from '../simple-server/index.ts'
 import type { WSGIApplication } from '../types.ts'
@@ -42,16 +48,10 @@ describe('an unread request body', () => {
 
   it('is drained within the budget, and the connection serves the next request', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
-    const body = 'b'.repeat(200_000)
-    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`)
-    client.write(body)
-    const first = await client.response()
+    const { first, second } = await postThenGet(port, 200_000)
     expect(first.status).toBe(200)
     expect(first.headers.get('connection')).toEqual(['keep-alive'])
-    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-    expect((await client.response()).status).toBe(200)
-    client.destroy()
+    expect(second.status).toBe(200)
   })
 
   it('beyond the budget (chunked, size unknown) closes the connection without a reset', async () => {
@@ -72,15 +72,9 @@ describe('an unread request body', () => {
 
   it('of a client that trickles its body does not hold the connection past the deadline', async () => {
     const port = await serve({ drainTimeout: 300 })
-    const client = await RawClient.open(port)
-    const trickle = trickleBody(
-      client,
-      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n',
-    )
-    expect((await client.response()).status).toBe(200)
-    await client.untilClosed(15_000)
-    trickle.stop()
-    expect(trickle.serverClosed()).toBe(true)
+    const { status, serverClosed } = await trickleUntilClosed(port)
+    expect(status).toBe(200)
+    expect(serverClosed).toBe(true)
   })
 })
 

@@ -7,10 +7,4 @@
  * @module
  */
 
-export {
-  answerEarlyApp,
-  curlUpload,
-  startUpload,
-  trickleBody,
-  uploadBody,
-} from '../../../conformance/src/upload.ts'
+export * from '../../../conformance/src/upload.ts'
