@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { RawClient } from '@wsgi/conformance'
+import { RawClient, describeStatusParity } from '@wsgi/conformance'
 import { makeServer } from '@wsgi/core/simple-server'
 
 import { fromExpress } from './from-express.ts'
@@ -74,20 +74,28 @@ async function get(
   }
 }
 
-describe.each([
+const VARIANTS = [
   ['fromExpress on the simple server', simple],
   ['toExpress(fromExpress(app))', roundTrip],
-])('Express through %s', (_name, serve) => {
-  it('sends res.status(700) as Express on its own server does', async () => {
-    const [ours, theirs] = await Promise.all([
-      serve().then((port) => get(port, '/700')),
-      listen(makeApp()).then((port) => get(port, '/700')),
-    ])
-    expect(theirs.statusLine).toBe('HTTP/1.1 700 unknown')
-    expect(ours.statusLine).toBe(theirs.statusLine)
-    expect(ours.body).toBe('seven')
-  })
+] as const
 
+for (const [name, serve] of VARIANTS) {
+  describeStatusParity({
+    title: `Express through ${name}: res.status(700)`,
+    framework: 'Express',
+    ourPort: serve,
+    nativePort: () => listen(makeApp()),
+    cases: [
+      {
+        target: '/700',
+        sameBody: false,
+        expected: { statusLine: 'HTTP/1.1 700 unknown', body: 'seven' },
+      },
+    ],
+  })
+}
+
+describe.each(VARIANTS)('Express through %s', (_name, serve) => {
   it('sends a final 101 from res.status(101).end(), without a body, and closes', async () => {
     const port = await serve()
     const client = await RawClient.open(port)

@@ -22,7 +22,7 @@ import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types
 
 import { compileMount, inheritEnviron, parentEnvironOf, splitMount } from './_internal/environ.ts'
 import type { Mount, ParentEnviron } from './_internal/environ.ts'
-import { LogErrorStream } from './_internal/log-errors.ts'
+import { LogErrorStream, logAppError } from './_internal/log-errors.ts'
 import { setReplyHead } from './_internal/reply-head.ts'
 
 /** How to keep a request body, ending the `ERR_WSGI_BODY_ALREADY_READ` message. */
@@ -37,10 +37,10 @@ export const FASTIFY_ADVICE: string =
 export interface FastifyHandlerOptions extends Omit<NodeHandlerOptions, 'onError'> {
   /**
    * Hand the app's own error to Fastify's error handler when it fails before its response.
-   * Default `false`: the handler gets a generic `500` error (wsgiref's message) whose `cause` is
-   * the app's error, because Fastify's default handler sends `error.message` to the client, and a
-   * gateway app's error must not reach it (PEP 3333 servers answer a bare 500). Fastify's logger
-   * prints the cause.
+   * Default `false`: the app's error is logged through `request.log` (its message, stack and
+   * `code`), and the handler gets a generic `500` error (wsgiref's message, the app error's
+   * `code`, no `cause`), because Fastify's default handler sends `error.message` to the client,
+   * and a gateway app's error must not reach it (PEP 3333 servers answer a bare 500).
    */
   readonly exposeErrors?: boolean | undefined
 }
@@ -66,12 +66,13 @@ const RESOLVED: Promise<void> = Promise.resolve()
 
 /**
  * The error Fastify's error handler gets for an app failure, unless `exposeErrors` is set. It
- * carries the app error's `code` (`ERR_WSGI_…`), so Fastify's log shows it, and nothing of its
- * message, which Fastify's default handler would send to the client.
+ * carries the app error's `code` (`ERR_WSGI_…`), and nothing of its message, which Fastify's
+ * default handler would send to the client: no `cause` either, which pino would append to the
+ * logged message ("…administrator.: <app message>"). The app's error is logged on its own.
  */
 function hiddenError(error: unknown): Error {
   const code = (error as { code?: unknown } | null)?.code
-  const hidden = Object.assign(new Error(GENERIC_ERROR, { cause: error }), { statusCode: 500 })
+  const hidden = Object.assign(new Error(GENERIC_ERROR), { statusCode: 500 })
   return typeof code === 'string' ? Object.assign(hidden, { code }) : hidden
 }
 
@@ -298,12 +299,14 @@ export class FastifyHandler extends NodeHandler {
 
   /**
    * Before the head: reject {@link start}, so Fastify's error handler logs and answers (with the
-   * app's error, or a generic one whose `cause` it is; see `exposeErrors`). After:
-   * destroy the stream with the error, which Fastify logs before it cuts the connection.
+   * app's error; or, see `exposeErrors`, with a generic one, the app's error being logged here
+   * through `request.log` first). After: destroy the stream with the error, which Fastify logs
+   * before it cuts the connection.
    */
   override handleError(error: unknown): Promise<void> {
     if (!this.#settled) {
       this.#settled = true
+      if (!this.#exposeErrors) logAppError(this.fastifyRequest.log, error)
       this.#rejectHead(this.#exposeErrors ? error : hiddenError(error))
       // The app is done: what it left of the body is drained (or the connection closed) while
       // Fastify's error handler answers.

@@ -7,7 +7,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
-import { RawClient, serveSimpleForTest } from '@wsgi/conformance'
+import { describeStatusParity, getStatusLine, serveSimpleForTest } from '@wsgi/conformance'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { fromFastify } from './from-fastify.ts'
@@ -29,30 +29,20 @@ async function native(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0
 }
 
-/** The status line of `GET target` (`Connection: close`, read to the end) and its body. */
-async function get(port: number, target: string): Promise<{ statusLine: string; body: string }> {
-  const client = await RawClient.open(port)
-  client.write(`GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`)
-  const text = await client.untilClosed()
-  return {
-    statusLine: text.slice(0, text.indexOf('\r\n')),
-    body: text.slice(text.indexOf('\r\n\r\n') + 4),
-  }
-}
-
-describe('fromFastify and statuses', () => {
-  it.each(['/101', '/599', '/700'])(
-    'answers GET %s with the status line Fastify sends',
-    async (target) => {
-      const [ours, theirs] = await Promise.all([
-        serveSimpleForTest(fromFastify(makeApp())).then((port) => get(port, target)),
-        native().then((port) => get(port, target)),
-      ])
-      expect(ours.statusLine).toBe(theirs.statusLine)
-      if (target === '/101')
-        expect(ours).toEqual({ statusLine: 'HTTP/1.1 101 Switching Protocols', body: '' })
+describeStatusParity({
+  title: 'fromFastify and statuses',
+  framework: 'Fastify',
+  ourPort: () => serveSimpleForTest(fromFastify(makeApp())),
+  nativePort: native,
+  cases: [
+    {
+      target: '/101',
+      sameBody: false,
+      expected: { statusLine: 'HTTP/1.1 101 Switching Protocols', body: '' },
     },
-  )
+    { target: '/599', sameBody: false },
+    { target: '/700', sameBody: false },
+  ],
 })
 
 describe('toFastify and statuses', () => {
@@ -67,7 +57,7 @@ describe('toFastify and statuses', () => {
     await fastify.listen({ port: 0, host: '127.0.0.1' })
     const address = fastify.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : 0
-    expect(await get(port, '/')).toEqual({
+    expect(await getStatusLine(port, '/')).toEqual({
       statusLine: 'HTTP/1.1 101 Switching Protocols',
       body: '',
     })

@@ -5,11 +5,17 @@
  * and no reset; a client that trickles its body is closed after the deadline. Real sockets: the
  * raw client of the conformance package, and curl.
  */
-import { execFile } from 'node:child_process'
-
-import { RawClient } from '@wsgi/conformance'
+import {
+  RawClient,
+  answerEarlyApp,
+  curlUpload,
+  startUpload,
+  postThenGet,
+  trickleUntilClosed,
+  uploadBody,
+} from '@wsgi/conformance'
 import Fastify from 'fastify'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import type { WSGIApplication } from '@wsgi/core/types'
 
@@ -18,55 +24,19 @@ import { toFastifyMiddleware } from './to-fastify-middleware.ts'
 import { toFastify } from './to-fastify.ts'
 import type { ToFastifyOptions } from './to-fastify.ts'
 
-/** Answers at once, reading none of the body; 413 under `/upload`. */
-const answerEarly: WSGIApplication = (environ, startResponse) => {
-  const tooLarge = environ.PATH_INFO === '/upload'
-  startResponse(tooLarge ? '413 Content Too Large' : '200 OK', [['Content-Type', 'text/plain']])
-  return [Buffer.from(tooLarge ? 'too large\n' : 'ok\n')]
-}
-
-/** `answerEarly` mounted with `toFastify` on a fresh port (returned). */
+/** `answerEarlyApp` mounted with `toFastify` on a fresh port (returned). */
 async function serve(options: ToFastifyOptions = {}): Promise<number> {
   const fastify = Fastify()
-  await fastify.register(toFastify(answerEarly, options))
+  await fastify.register(toFastify(answerEarlyApp, options))
   const base = await listenFastify(fastify)
   return Number(new URL(base).port)
-}
-
-/** Writes `total` body bytes as fast as the server takes them (until `stop()`); errors are recorded. */
-function upload(client: RawClient, total: number): { errors: string[]; stop: () => void } {
-  const errors: string[] = []
-  client.socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? 'error'))
-  const chunk = Buffer.alloc(64 * 1024, 0x61)
-  let sent = 0
-  const pump = (): void => {
-    while (sent < total && !client.socket.destroyed && client.socket.writable) {
-      const size = Math.min(chunk.length, total - sent)
-      sent += size
-      if (!client.socket.write(chunk.subarray(0, size))) {
-        client.socket.once('drain', pump)
-        return
-      }
-    }
-  }
-  pump()
-  return {
-    errors,
-    stop: () => {
-      sent = total
-    },
-  }
 }
 
 describe('toFastify and an unread request body', () => {
   it('answers a large upload (413, Connection: close) without a reset', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
     // The client sends all of it, reading the answer meanwhile (as Node's and undici's do).
-    const total = 4 * 1024 * 1024
-    client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = upload(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/upload', 4 * 1024 * 1024)
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -75,26 +45,16 @@ describe('toFastify and an unread request body', () => {
 
   it('drains a body within the budget, and the connection serves the next request', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
-    const body = 'b'.repeat(200_000)
-    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(body.length)}\r\n\r\n`)
-    client.write(body)
-    const first = await client.response()
+    const { first, second, ended } = await postThenGet(port, 200_000)
     expect(first.status).toBe(200)
     expect(first.headers.get('connection')).toEqual(['keep-alive'])
-    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-    expect((await client.response()).status).toBe(200)
-    expect(client.ended).toBe(false)
-    client.destroy()
+    expect(second.status).toBe(200)
+    expect(ended).toBe(false)
   })
 
   it('takes drainLimit: a body announced larger closes the connection', async () => {
     const port = await serve({ drainLimit: 100_000 })
-    const client = await RawClient.open(port)
-    const total = 200_000
-    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = upload(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/', 200_000)
     expect(response.status).toBe(200)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -103,27 +63,8 @@ describe('toFastify and an unread request body', () => {
 
   it('closes a connection whose client trickles its body once drainTimeout passes', async () => {
     const port = await serve({ drainTimeout: 300 })
-    const client = await RawClient.open(port)
-    // The server closed it: its FIN (or, if trickled bytes were still unread then, a reset).
-    let serverClosed = false
-    client.socket.on('end', () => {
-      serverClosed = true
-    })
-    client.socket.on('error', () => {
-      serverClosed = true
-    })
-    client.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n')
-    // One byte every 50 ms: activity keeps Node's idle timeouts from firing, and the body
-    // would take 50 s to arrive.
-    const trickle = setInterval(() => {
-      if (client.socket.writable) client.write('x')
-    }, 50)
-    onTestFinished(() => {
-      clearInterval(trickle)
-    })
-    expect((await client.response()).status).toBe(200)
-    await client.untilClosed(15_000)
-    clearInterval(trickle)
+    const { status, serverClosed } = await trickleUntilClosed(port)
+    expect(status).toBe(200)
     expect(serverClosed).toBe(true)
   })
 })
@@ -143,7 +84,7 @@ describe('toFastify and the unread body of an app that failed', () => {
     })
     const total = 4 * 1024 * 1024
     client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = upload(client, total)
+    const { errors } = uploadBody(client, total)
     expect((await client.response()).status).toBe(500)
     // Beyond the budget: drained no further than drainLimit, then closed the lingering way.
     await client.untilClosed(20_000)
@@ -156,15 +97,11 @@ describe('toFastifyMiddleware and an unread request body', () => {
   it('answers a large upload the middleware refused (413, Connection: close) without a reset', async () => {
     const fastify = Fastify()
     await fastify.register(async (scope) => {
-      await scope.register(toFastifyMiddleware(() => answerEarly))
+      await scope.register(toFastifyMiddleware(() => answerEarlyApp))
       scope.post('/upload', () => 'never')
     })
     const port = Number(new URL(await listenFastify(fastify)).port)
-    const client = await RawClient.open(port)
-    const total = 4 * 1024 * 1024
-    client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors } = upload(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/upload', 4 * 1024 * 1024)
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -175,22 +112,7 @@ describe('toFastifyMiddleware and an unread request body', () => {
 describe('curl uploading a large stream to a toFastify app that answers 413 without reading', () => {
   it('prints the 413', async () => {
     const port = await serve()
-    const status = await new Promise<string>((resolve, reject) => {
-      // A chunked upload of 64 MiB of zeros from a pipe (`-T -`), without Expect: 100-continue.
-      const child = execFile(
-        'sh',
-        [
-          '-c',
-          `head -c 67108864 /dev/zero | curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' ` +
-            `-T - http://127.0.0.1:${String(port)}/upload`,
-        ],
-        (error, stdout, stderr) => {
-          if (error !== null) reject(new Error(`${error.message}\n${stderr}`))
-          else resolve(stdout)
-        },
-      )
-      child.stdin?.end()
-    })
+    const status = await curlUpload(`http://127.0.0.1:${String(port)}/upload`)
     expect(status).toBe('413')
   })
 })

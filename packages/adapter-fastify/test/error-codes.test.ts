@@ -1,7 +1,8 @@
 /**
  * A bad header from a gateway app under Fastify: `startResponse` refuses it at the call, and
- * Fastify's logger gets the `ERR_WSGI_*` code: as the `code` of the error it logs (the app's own
- * error with `exposeErrors`, else the generic 500 whose `cause` it is).
+ * Fastify's logger gets the `ERR_WSGI_*` code with the app's own message: from Fastify's error
+ * handler with `exposeErrors`; else in an entry of the handler's own (the app's error), beside
+ * Fastify's entry for the generic 500, which carries the code and nothing of the app's message.
  *
  * @module
  */
@@ -24,8 +25,10 @@ const euro: WSGIApplication = (_environ, startResponse) => {
 
 interface Entry {
   level: number
+  reqId?: string
+  code?: string
   msg?: string
-  err?: { code?: string; message?: string; stack?: string }
+  err?: { type?: string; code?: string; message?: string; stack?: string }
 }
 
 /** A Fastify instance whose log entries (pino JSON lines) are collected. */
@@ -44,16 +47,31 @@ function loggedFastify(): { fastify: FastifyInstance; entries: Entry[] } {
 }
 
 describe("a bad response header under Fastify's logger", () => {
-  it('logs the code, and keeps the message from the client', async () => {
+  it("logs the app's error once, with its code and a clean message, and keeps it from the client", async () => {
     const { fastify, entries } = loggedFastify()
     await fastify.register(toFastify(euro))
     const base = await listenFastify(fastify)
     const response = await fetch(`${base}/`)
     expect(response.status).toBe(500)
-    expect(await response.text()).not.toContain('X-Price')
-    await expect.poll(() => entries.length).toBeGreaterThan(0)
-    expect(entries[0]?.err?.code).toBe('ERR_WSGI_NOT_LATIN1')
-    expect(entries[0]?.err?.stack).toContain('WSGIError [ERR_WSGI_NOT_LATIN1]: Header')
+    const body = await response.text()
+    expect(body).not.toContain('X-Price')
+    expect(body).not.toContain('U+20AC')
+    // Fastify's own entry for the 500 comes last: the handler logs the app's error before it.
+    await expect.poll(() => entries.some((e) => e.msg?.startsWith('A server error'))).toBe(true)
+    const own = entries.filter((e) => JSON.stringify(e).includes('X-Price'))
+    expect(own).toHaveLength(1)
+    expect(own[0]).toMatchObject({ level: 50, code: 'ERR_WSGI_NOT_LATIN1' })
+    expect(own[0]?.msg).toMatch(/^Header 'X-Price' value holds U\+20AC/)
+    expect(own[0]?.err).toMatchObject({ type: 'WSGIError', code: 'ERR_WSGI_NOT_LATIN1' })
+    expect(own[0]?.err?.message).toMatch(/^Header 'X-Price' value holds U\+20AC/)
+    expect(own[0]?.err?.stack).toContain('X-Price')
+    // Fastify's entry: the code and the request id, and the generic message with nothing after it.
+    const generic = entries.find((e) => e.msg?.startsWith('A server error'))
+    expect(generic?.err?.code).toBe('ERR_WSGI_NOT_LATIN1')
+    expect(generic?.err?.message).toBe(
+      'A server error occurred.  Please contact the administrator.',
+    )
+    expect(generic?.reqId).toBe(own[0]?.reqId)
   })
 
   it("with exposeErrors logs the app's own error: its code and a clean message", async () => {

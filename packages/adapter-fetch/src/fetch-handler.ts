@@ -16,7 +16,7 @@ import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types
 import { isConnectionReset } from './_internal/connection-reset.ts'
 import { addFetchCgiVars } from './_internal/handler-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
-import type { RemoteAddressFn } from './_internal/remote-address.ts'
+import type { RemoteAddressFn } from './remote-address.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
 import { ConsumerGoneError, ResponseStream } from './_internal/response-stream.ts'
 import { responseStatusCode } from './_internal/status.ts'

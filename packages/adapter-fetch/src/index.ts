@@ -9,8 +9,8 @@
 // gateway application → fetch handler
 export { toFetch } from './to-fetch.ts'
 export type { GatewayFetchHandler, ToFetchOptions } from './to-fetch.ts'
-export { runtimeRemoteAddress } from './_internal/remote-address.ts'
-export type { RemoteAddressFn } from './_internal/remote-address.ts'
+export { runtimeRemoteAddress } from './remote-address.ts'
+export type { RemoteAddressFn } from './remote-address.ts'
 export { FetchHandler } from './fetch-handler.ts'
 export type { FetchHandlerOptions } from './fetch-handler.ts'
 

@@ -7,8 +7,8 @@
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
 
-import { remoteAddressOption } from './_internal/remote-address.ts'
-import type { RemoteAddressFn } from './_internal/remote-address.ts'
+import { remoteAddressOption } from './remote-address.ts'
+import type { RemoteAddressFn } from './remote-address.ts'
 import { normalizeScriptName } from './_internal/request-environ.ts'
 import { FetchHandler } from './fetch-handler.ts'
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import { runtimeRemoteAddress } from '../src/_internal/remote-address.ts'
+import { runtimeRemoteAddress } from '../src/remote-address.ts'
 import { toHono } from '../src/hono.ts'
 import { toFetch } from '../src/to-fetch.ts'
 

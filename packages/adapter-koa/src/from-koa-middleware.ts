@@ -13,7 +13,7 @@ import Koa from 'koa'
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { Middleware } from '@wsgi/core/types'
 
-import { environOf } from './_internal/environ-link.ts'
+import { environOf } from './environ-of.ts'
 import { fromHost, isKoaApp } from './from-koa.ts'
 import type { FromKoaOptions } from './from-koa.ts'
 import { toKoa } from './to-koa.ts'

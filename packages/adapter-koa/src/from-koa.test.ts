@@ -12,7 +12,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { dispatch } from '@wsgi/core/dispatch'
 
 import { GATEWAY_SERVERS, KOAS, bytes, callApp, rawRequest, serveGateway } from '../test/helpers.ts'
-import { environOf } from './_internal/environ-link.ts'
+import { environOf } from './environ-of.ts'
 import { fromKoa } from './from-koa.ts'
 
 describe.each(KOAS)('fromKoa(koaApp) on %s', (_name, Koa) => {

@@ -19,7 +19,7 @@ export type { HeadOutcome, KoaHandlerOptions } from './koa-handler.ts'
 // Koa app -> gateway
 export { fromKoa } from './from-koa.ts'
 export type { FromKoaOptions } from './from-koa.ts'
-export { environOf } from './_internal/environ-link.ts'
+export { environOf } from './environ-of.ts'
 
 // middleware across the border
 export { toKoaMiddleware } from './to-koa-middleware.ts'

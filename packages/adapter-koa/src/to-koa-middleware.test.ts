@@ -8,7 +8,7 @@ import type { Middleware, ResponseBody } from '@wsgi/core/types'
 import { shiftPathInfo } from '@wsgi/core/util'
 
 import { KOAS, bytes, rawRequest, serveKoa } from '../test/helpers.ts'
-import { environOf } from './_internal/environ-link.ts'
+import { environOf } from './environ-of.ts'
 import { toKoaMiddleware } from './to-koa-middleware.ts'
 
 /** Adds `X-Gateway: on` to every response. */

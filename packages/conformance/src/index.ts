@@ -54,3 +54,20 @@ export {
   startForTest,
 } from './test-server.ts'
 export type { Listening } from './serve.ts'
+export {
+  answerEarlyApp,
+  curlUpload,
+  postThenGet,
+  startUpload,
+  trickleUntilClosed,
+  uploadBody,
+} from './upload.ts'
+export { httpsGetText, selfSignedCert } from './tls.ts'
+export {
+  describeRawTarget,
+  describeStatusParity,
+  getStatusLine,
+  targetReportApp,
+} from './parity.ts'
+export type { RawTargetBridge, StatusAndBody, StatusBridge, StatusCase } from './parity.ts'
+export type { SelfSigned } from './tls.ts'

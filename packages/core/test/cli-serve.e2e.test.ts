@@ -7,9 +7,7 @@
  * @module
  */
 
-import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 
 // By path, not as `@wsgi/conformance`: conformance depends on core (see test/helpers).
+import { httpsGetText, selfSignedCert } from '../../conformance/src/tls.ts'
 import { buildIfStale, runWsgi, serveWsgi } from '../../conformance/src/wsgi-command.ts'
 
 const core = fileURLToPath(new URL('..', import.meta.url))
@@ -151,47 +150,15 @@ describe('wsgi serve --reload', () => {
 describe('wsgi serve --certfile --keyfile', () => {
   it('serves HTTPS, with wsgi.url_scheme https and HTTPS on, to a real https client', async () => {
     const dir = scratch()
-    const key = join(dir, 'key.pem')
-    const cert = join(dir, 'cert.pem')
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
+    const { cert, certFile, keyFile } = selfSignedCert(dir)
+    const cli = await serveWsgi(
+      ['--host', '127.0.0.1', '--certfile', certFile, '--keyfile', keyFile],
+      {
+        cwd: dir,
+      },
     )
-    const cli = await serveWsgi(['--host', '127.0.0.1', '--certfile', cert, '--keyfile', key], {
-      cwd: dir,
-    })
     expect(cli.output.stdout).toContain(`Serving HTTPS on 127.0.0.1 port ${cli.port} (https://`)
-    const body = await new Promise<string>((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port: cli.port, path: '/', ca: readFileSync(cert), agent: false },
-        (res) => {
-          let data = ''
-          res.setEncoding('utf8').on('data', (chunk: string) => (data += chunk))
-          res.on('end', () => {
-            resolve(data)
-          })
-        },
-      )
-      req.on('error', reject)
-      req.end()
-    })
+    const body = await httpsGetText(cli.port, cert)
     expect(body).toContain("wsgi.url_scheme = 'https'")
     expect(body).toContain("HTTPS = 'on'")
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { LogErrorStream } from './log-errors.ts'
+import { LogErrorStream, logAppError } from './log-errors.ts'
 
 describe('LogErrorStream', () => {
   it("logs a traceback of core's logException() as one entry with its code as a field", () => {
@@ -21,5 +21,24 @@ describe('LogErrorStream', () => {
       ],
       ['plain text'],
     ])
+  })
+})
+
+describe('logAppError', () => {
+  it("logs an error as pino's err with its code as a field, and a thrown non-error as an Error", () => {
+    const entries: unknown[][] = []
+    const log = {
+      error: (...args: unknown[]) => {
+        entries.push(args)
+      },
+    }
+    const coded = Object.assign(new Error('bad header'), { code: 'ERR_WSGI_NOT_LATIN1' })
+    logAppError(log, coded)
+    logAppError(log, 'oops')
+    expect(entries[0]).toEqual([{ err: coded, code: 'ERR_WSGI_NOT_LATIN1' }, 'bad header'])
+    const [fields, message] = entries[1] as [{ err: unknown }, string]
+    expect(Object.keys(fields)).toEqual(['err'])
+    expect(fields.err).toBeInstanceOf(Error)
+    expect(message).toBe("Non-error thrown: 'oops'")
   })
 })

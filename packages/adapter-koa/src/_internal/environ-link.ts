@@ -2,8 +2,8 @@
  * The environ behind a synthetic Koa request, for a Koa app that runs as a gateway app
  * (`fromKoa`, `fromKoaMiddleware`).
  *
- * `fromKoa` records the environ of each request it serves; `environOf(ctx)` gives it to Koa
- * middleware, and a gateway app mounted further in with `toKoa` starts from it, so keys that no
+ * `fromKoa` records the environ of each request it serves; `environOf(ctx)` (`environ-of.ts`)
+ * gives it to Koa middleware, and a gateway app mounted further in with `toKoa` starts from it, so keys that no
  * HTTP request can carry (`REMOTE_USER`, `SERVER_NAME`, extension keys set by outer gateway
  * middleware) reach the inner app.
  *
@@ -22,21 +22,11 @@ export function linkEnviron(req: IncomingMessage, environ: WSGIEnvironment | und
 }
 
 /**
- * The gateway environ behind a Koa request: the one a request of `fromKoa` (or
- * `fromKoaMiddleware`) was made from, or, downstream of `toKoaMiddleware`, the one the gateway
- * middleware handed to its inner app. `undefined` otherwise.
- *
- * @example
- * ```ts
- * app.use(async (ctx, next) => {
- *   const environ = environOf(ctx)
- *   ctx.state.user = environ?.['REMOTE_USER']
- *   await next()
- * })
- * ```
+ * The environ `req` was made from (see `linkEnviron`), or `undefined`. The public form is
+ * `environOf(ctx)` in `environ-of.ts`.
  */
-export function environOf(ctx: { readonly req: IncomingMessage }): WSGIEnvironment | undefined {
-  return environs.get(ctx.req)
+export function linkedEnviron(req: IncomingMessage): WSGIEnvironment | undefined {
+  return environs.get(req)
 }
 
 /**

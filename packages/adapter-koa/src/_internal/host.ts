@@ -16,7 +16,7 @@ import type Koa from 'koa'
 
 import type { NodeListener } from '@wsgi/core/node'
 
-import { environOf } from './environ-link.ts'
+import { linkedEnviron } from './environ-link.ts'
 import { pathOf } from './url.ts'
 
 /** How the stand-in is made. */
@@ -47,7 +47,7 @@ function showMount(ctx: Koa.ParameterizedContext, req: IncomingMessage): void {
   if (typeof originalUrl !== 'string') return
   ctx.originalUrl = originalUrl
   ctx.request.originalUrl = originalUrl
-  const environ = environOf({ req })
+  const environ = linkedEnviron(req)
   const scriptName = environ?.SCRIPT_NAME
   if (typeof scriptName !== 'string' || scriptName === '') return
   const mountPath = mountPathOf(req, environ?.PATH_INFO)

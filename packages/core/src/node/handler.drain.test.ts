@@ -5,12 +5,18 @@
  * mid-body does not hold the connection. Real sockets: the raw client of the conformance package,
  * and curl.
  */
-import { execFile } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { RawClient } from '../../test/helpers/raw-http.ts'
+import {
+  answerEarlyApp,
+  curlUpload,
+  postThenGet,
+  startUpload,
+  trickleUntilClosed,
+} from '../../test/helpers/upload.ts'
 
 import { makeServer } from '../simple-server/index.ts'
 import type { WSGIApplication } from '../types.ts'
@@ -18,16 +24,9 @@ import { StringErrorStream } from '../_internal/error-stream.ts'
 import { attachListener, toNodeListener } from './to-node-listener.ts'
 import type { ToNodeListenerOptions } from './to-node-listener.ts'
 
-/** Answers at once, reading none of the body; 413 when the path says so. */
-const answerEarly: WSGIApplication = (environ, startResponse) => {
-  const tooLarge = environ.PATH_INFO === '/upload'
-  startResponse(tooLarge ? '413 Content Too Large' : '200 OK', [['Content-Type', 'text/plain']])
-  return [Buffer.from(tooLarge ? 'too large\n' : 'ok\n')]
-}
-
 async function serve(options: ToNodeListenerOptions = {}): Promise<number> {
   const server = createServer()
-  attachListener(server, toNodeListener(answerEarly, options))
+  attachListener(server, toNodeListener(answerEarlyApp, options))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   onTestFinished(async () => {
     server.closeAllConnections()
@@ -36,39 +35,11 @@ async function serve(options: ToNodeListenerOptions = {}): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-/** Writes `total` body bytes as fast as the server takes them (until `stop()`); errors are recorded. */
-function upload(client: RawClient, total: number): { errors: string[]; stop: () => void } {
-  const errors: string[] = []
-  client.socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? 'error'))
-  const chunk = Buffer.alloc(64 * 1024, 0x61)
-  let sent = 0
-  const pump = (): void => {
-    while (sent < total && !client.socket.destroyed && client.socket.writable) {
-      sent += chunk.length
-      if (!client.socket.write(sent > total ? chunk.subarray(sent - total) : chunk)) {
-        client.socket.once('drain', pump)
-        return
-      }
-    }
-  }
-  pump()
-  return {
-    errors,
-    stop: () => {
-      sent = total
-    },
-  }
-}
-
 describe('an unread request body', () => {
   it('is answered (413, Connection: close) without a reset while a large upload goes on', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
     // The client sends all of it, reading the answer meanwhile (as Node's and undici's do).
-    const total = 8 * 1024 * 1024
-    client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n`)
-    const { errors } = upload(client, total)
-    const response = await client.response()
+    const { client, response, errors } = await startUpload(port, 'POST', '/upload', 8 * 1024 * 1024)
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     await client.untilClosed(20_000)
@@ -77,16 +48,10 @@ describe('an unread request body', () => {
 
   it('is drained within the budget, and the connection serves the next request', async () => {
     const port = await serve()
-    const client = await RawClient.open(port)
-    const body = 'b'.repeat(200_000)
-    client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`)
-    client.write(body)
-    const first = await client.response()
+    const { first, second } = await postThenGet(port, 200_000)
     expect(first.status).toBe(200)
     expect(first.headers.get('connection')).toEqual(['keep-alive'])
-    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-    expect((await client.response()).status).toBe(200)
-    client.destroy()
+    expect(second.status).toBe(200)
   })
 
   it('beyond the budget (chunked, size unknown) closes the connection without a reset', async () => {
@@ -107,27 +72,8 @@ describe('an unread request body', () => {
 
   it('of a client that trickles its body does not hold the connection past the deadline', async () => {
     const port = await serve({ drainTimeout: 300 })
-    const client = await RawClient.open(port)
-    // The server closed it: its FIN (or, if trickled bytes were still unread then, a reset).
-    let serverClosed = false
-    client.socket.on('end', () => {
-      serverClosed = true
-    })
-    client.socket.on('error', () => {
-      serverClosed = true
-    })
-    client.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n')
-    // One byte every 50 ms: activity keeps Node's idle timeouts from firing, and the body
-    // would take 50 s to arrive.
-    const trickle = setInterval(() => {
-      if (client.socket.writable) client.write('x')
-    }, 50)
-    onTestFinished(() => {
-      clearInterval(trickle)
-    })
-    expect((await client.response()).status).toBe(200)
-    await client.untilClosed(15_000)
-    clearInterval(trickle)
+    const { status, serverClosed } = await trickleUntilClosed(port)
+    expect(status).toBe(200)
     expect(serverClosed).toBe(true)
   })
 })
@@ -147,11 +93,12 @@ describe("the simple server's inputLimit", () => {
       server.httpServer.closeAllConnections()
       await server.shutdown()
     })
-    const client = await RawClient.open(server.serverPort)
-    const total = 32 * 1024 * 1024
-    client.write(`PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${String(total)}\r\n\r\n`)
-    const { errors, stop } = upload(client, total)
-    const response = await client.response()
+    const { client, response, errors, stop } = await startUpload(
+      server.serverPort,
+      'PUT',
+      '/upload',
+      32 * 1024 * 1024,
+    )
     expect(response.status).toBe(413)
     expect(response.headers.get('connection')).toEqual(['close'])
     // As curl does: the answer came, so the upload stops.
@@ -165,22 +112,7 @@ describe("the simple server's inputLimit", () => {
 describe('curl uploading a large stream to an app that answers 413 without reading', () => {
   it('prints the 413', async () => {
     const port = await serve()
-    const status = await new Promise<string>((resolve, reject) => {
-      // A chunked upload of 64 MiB of zeros from a pipe (`-T -`), without Expect: 100-continue.
-      const child = execFile(
-        'sh',
-        [
-          '-c',
-          `head -c 67108864 /dev/zero | curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' ` +
-            `-T - http://127.0.0.1:${String(port)}/upload`,
-        ],
-        (error, stdout, stderr) => {
-          if (error !== null) reject(new Error(`${error.message}\n${stderr}`))
-          else resolve(stdout)
-        },
-      )
-      child.stdin?.end()
-    })
+    const status = await curlUpload(`http://127.0.0.1:${String(port)}/upload`)
     expect(status).toBe('413')
   })
 })

@@ -59,7 +59,7 @@ export function runtimeRemoteAddress(request: Request, env: unknown): string | u
   return text(field(field(field(env, 'incoming'), 'socket'), 'remoteAddress'))
 }
 
-/** `options.remoteAddress` checked, or the default. */
+/** `options.remoteAddress` checked, or the default (for `toFetch`/`toHono`; not exported by the index). */
 export function remoteAddressOption(value: unknown): RemoteAddressFn {
   if (value === undefined) return runtimeRemoteAddress
   if (typeof value !== 'function') {
