@@ -23,7 +23,7 @@ import { toNodeListener } from '@wsgi/core/node'
 import { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import { serveServer, serveSimple as serveSimpleOn } from '@wsgi/conformance'
+import { errorChainLine, serveServer, serveSimple as serveSimpleOn } from '@wsgi/conformance'
 import { describeReliability } from '../../../reliability/lib/suite.mjs'
 import type { NodeListener, Running, Stack } from '../../../reliability/lib/suite.mjs'
 import { fromExpress, toExpress } from '../src/index.ts'
@@ -32,14 +32,7 @@ const log = new StringErrorStream()
 
 /** Express's error middleware: log the error and the codes of its causes, then pass it on. */
 const logErrors: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
-  let line = 'express error:'
-  let current: unknown = error
-  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
-    const err = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown }
-    line += ` ${String(err.name)} [${String(err.code)}] ${String(err.message)};`
-    current = err.cause
-  }
-  log.write(`${line}\n`)
+  log.write(errorChainLine('express error:', error))
   next(error)
 }
 

@@ -21,7 +21,7 @@ import { toNodeListener } from '@wsgi/core/node'
 import { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import { serveSimple as serveSimpleOn } from '@wsgi/conformance'
+import { errorChainLine, serveSimple as serveSimpleOn } from '@wsgi/conformance'
 import { describeReliability } from '../../../reliability/lib/suite.mjs'
 import type { NodeListener, Running, Stack } from '../../../reliability/lib/suite.mjs'
 import { fromFastify } from '../src/from-fastify.ts'
@@ -31,14 +31,7 @@ const log = new StringErrorStream()
 
 /** The error and the codes of its causes, one line. */
 function logError(error: unknown): void {
-  let line = 'fastify error:'
-  let current: unknown = error
-  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
-    const err = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown }
-    line += ` ${String(err.name)} [${String(err.code)}] ${String(err.message)};`
-    current = err.cause
-  }
-  log.write(`${line}\n`)
+  log.write(errorChainLine('fastify error:', error))
 }
 
 /** A Fastify app whose errors and error-level logs go to {@link log}. */

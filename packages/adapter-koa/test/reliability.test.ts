@@ -22,7 +22,7 @@ import { toNodeListener } from '@wsgi/core/node'
 import { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import { serveServer, serveSimple as serveSimpleOn } from '@wsgi/conformance'
+import { errorChainLine, serveServer, serveSimple as serveSimpleOn } from '@wsgi/conformance'
 import { describeReliability } from '../../../reliability/lib/suite.mjs'
 import type { NodeListener, Running, Stack } from '../../../reliability/lib/suite.mjs'
 import { fromKoa } from '../src/from-koa.ts'
@@ -43,14 +43,7 @@ const DISCONNECTS = new Set([
 /** What Koa's `'error'` event reports, with the codes of the error and of its causes. */
 function logKoaError(error: unknown): void {
   if (DISCONNECTS.has(String((error as { code?: unknown } | null)?.code))) return
-  let line = 'koa error:'
-  let current: unknown = error
-  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
-    const err = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown }
-    line += ` ${String(err.name)} [${String(err.code)}] ${String(err.message)};`
-    current = err.cause
-  }
-  log.write(`${line}\n`)
+  log.write(errorChainLine('koa error:', error))
 }
 
 const serveSimple = (app: WSGIApplication): Promise<Running> => serveSimpleOn(app, log)

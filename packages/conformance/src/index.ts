@@ -42,7 +42,7 @@ export type { RawResponse } from './raw-http.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
 export { h2Request, h2Session } from './h2.ts'
-export { closeServer, listenLocal, serveServer, serveSimple } from './serve.ts'
+export { closeServer, errorChainLine, listenLocal, serveServer, serveSimple } from './serve.ts'
 export {
   MemoryErrors,
   listenForTest,

@@ -60,3 +60,19 @@ export async function serveServer(server: Server, log: StringErrorStream): Promi
   const port = await listenLocal(server)
   return { port, server, errors: () => log.getValue(), close: () => closeServer(server) }
 }
+
+/**
+ * One log line for an error a framework reports: `label`, then the name, code and message of the
+ * error and of up to three causes, so a suite's log check sees every `ERR_WSGI_*` code in the
+ * chain.
+ */
+export function errorChainLine(label: string, error: unknown): string {
+  let line = label
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const err = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown }
+    line += ` ${String(err.name)} [${String(err.code)}] ${String(err.message)};`
+    current = err.cause
+  }
+  return `${line}\n`
+}
