@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { execFileSync, spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { startPythonCgi } from '@wsgi/conformance'
+import type { PythonCgi } from '@wsgi/conformance'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url))
@@ -48,54 +48,19 @@ beforeAll(() => {
 }, 120_000)
 
 describe("fromKoa(koa) under CGIHandler, behind Python's http.server --cgi", () => {
-  let dir = ''
-  let server: ChildProcess | undefined
-  let serverLog = ''
+  let cgi: PythonCgi | undefined
   let base = ''
+  const serverLog = (): string => cgi?.log() ?? ''
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wsgi-koa-cgi-'))
-    // Run as root, http.server runs scripts as `nobody`: everything it needs must be readable.
-    chmodSync(dir, 0o755)
-    const bin = join(dir, 'cgi-bin')
-    mkdirSync(bin, { mode: 0o755 })
-    const script = join(bin, 'koa.mjs')
-    writeFileSync(script, `#!${process.execPath}\nimport ${JSON.stringify(FIXTURE)}\n`)
-    chmodSync(script, 0o755)
-    const proc = spawn(
-      'python3',
-      ['-u', '-m', 'http.server', '--cgi', '--bind', '127.0.0.1', '0'],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    server = proc
-    proc.stderr.on('data', (chunk: Buffer) => {
-      serverLog += chunk.toString('utf8')
+    cgi = await startPythonCgi({
+      'koa.mjs': `#!${process.execPath}\nimport ${JSON.stringify(FIXTURE)}\n`,
     })
-    const port = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      proc.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString('utf8')
-        const match = /port (\d+)/.exec(out)
-        if (match?.[1] !== undefined) resolve(match[1])
-      })
-      proc.on('error', reject)
-      proc.on('exit', (code) => {
-        reject(new Error(`http.server exited (${code}): ${serverLog}`))
-      })
-    })
-    base = `http://127.0.0.1:${port}/cgi-bin/koa.mjs`
+    base = `${cgi.base}/koa.mjs`
   }, 30_000)
 
   afterAll(async () => {
-    if (server?.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once('exit', resolve))
-      server.kill('SIGTERM')
-      await exited
-    }
-    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+    await cgi?.stop()
   })
 
   it('serves a GET: the script path is the mount point, the rest is ctx.path', async () => {
@@ -145,6 +110,6 @@ describe("fromKoa(koa) under CGIHandler, behind Python's http.server --cgi", () 
     expect(body).toBe('Internal Server Error')
     expect(body).not.toBe(ERROR_BODY)
     expect(body).not.toContain('secret detail')
-    await expect.poll(() => serverLog).toContain('koa failure: secret detail')
+    await expect.poll(serverLog).toContain('koa failure: secret detail')
   })
 })

@@ -71,3 +71,5 @@ export {
 } from './parity.ts'
 export type { RawTargetBridge, StatusAndBody, StatusBridge, StatusCase } from './parity.ts'
 export type { SelfSigned } from './tls.ts'
+export { startPythonCgi } from './python-cgi.ts'
+export type { PythonCgi } from './python-cgi.ts'

@@ -6,23 +6,15 @@
  * @module
  */
 import { execFileSync, spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { startPythonCgi } from './helpers/python-cgi.ts'
+import type { PythonCgi } from './helpers/python-cgi.ts'
 
 const CORE = fileURLToPath(new URL('..', import.meta.url))
 const DIST_ENTRY = join(CORE, 'dist/handlers/index.js')
@@ -250,61 +242,24 @@ describe('IISCGIHandler run as a CGI script', () => {
 })
 
 describe("CGIHandler behind Python's http.server --cgi", () => {
-  let dir = ''
-  let server: ChildProcess | undefined
-  let serverLog = ''
+  let cgi: PythonCgi | undefined
   let base = ''
+  const serverLog = (): string => cgi?.log() ?? ''
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wsgi-cgi-'))
-    // Run as root, http.server runs scripts as `nobody`: everything it needs must be readable.
-    chmodSync(dir, 0o755)
-    const bin = join(dir, 'cgi-bin')
-    mkdirSync(bin, { mode: 0o755 })
+    const scripts: Record<string, string> = {}
     for (const app of ['echo', 'fail', 'stream']) {
-      const script = join(bin, `${app}.mjs`)
-      writeFileSync(
-        script,
+      scripts[`${app}.mjs`] =
         `#!${process.execPath}\n` +
-          `import { main } from ${JSON.stringify(join(FIXTURES, 'cgi-apps.mjs'))}\n` +
-          `await main(${JSON.stringify(app)})\n`,
-      )
-      chmodSync(script, 0o755)
+        `import { main } from ${JSON.stringify(join(FIXTURES, 'cgi-apps.mjs'))}\n` +
+        `await main(${JSON.stringify(app)})\n`
     }
-    const proc = spawn(
-      'python3',
-      ['-u', '-m', 'http.server', '--cgi', '--bind', '127.0.0.1', '0'],
-      {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    server = proc
-    proc.stderr.on('data', (chunk: Buffer) => {
-      serverLog += chunk.toString('utf8')
-    })
-    const port = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      proc.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString('utf8')
-        const match = /port (\d+)/.exec(out)
-        if (match?.[1] !== undefined) resolve(match[1])
-      })
-      proc.on('error', reject)
-      proc.on('exit', (code) => {
-        reject(new Error(`http.server exited (${code}): ${serverLog}`))
-      })
-    })
-    base = `http://127.0.0.1:${port}/cgi-bin`
+    cgi = await startPythonCgi(scripts)
+    base = cgi.base
   }, 30_000)
 
   afterAll(async () => {
-    if (server?.exitCode === null) {
-      const exited = new Promise((resolve) => server?.once('exit', resolve))
-      server.kill('SIGTERM')
-      await exited
-    }
-    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+    await cgi?.stop()
   })
 
   it('serves a GET: decoded path, raw query, the headers http.server passes', async () => {
@@ -378,6 +333,6 @@ describe("CGIHandler behind Python's http.server --cgi", () => {
     expect(body).toBe(ERROR_BODY)
     expect(body).not.toContain('boom')
     // The script's stderr is the server's: the error and its stack are logged there.
-    await expect.poll(() => serverLog).toContain('Error: boom: secret detail')
+    await expect.poll(serverLog).toContain('Error: boom: secret detail')
   })
 })
