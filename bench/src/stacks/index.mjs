@@ -57,8 +57,8 @@ export const STACKS = {
     ['@wsgi/adapter-express', 'fromExpress'],
     SIMPLE,
   ]),
-  'express-mw': stack('Express app, header middleware for Express', 'express'),
-  'express-koamw-hand': stack('Koa middleware in Express, by hand', 'express'),
+  'express-mw': stack('Express app + Express header mw', 'express'),
+  'express-koamw-hand': stack('Koa mw, hand wrapper', 'express'),
   'express-koamw': stack('toExpressMiddleware(fromKoaMiddleware(mw))', 'express', [
     ['@wsgi/adapter-express', 'toExpressMiddleware'],
     ['@wsgi/adapter-koa', 'fromKoaMiddleware'],
@@ -70,8 +70,8 @@ export const STACKS = {
     ['@wsgi/adapter-koa', 'fromKoa'],
     SIMPLE,
   ]),
-  'koa-mw': stack('Koa app, header middleware for Koa', 'koa'),
-  'koa-connect': stack('Express middleware in Koa via koa-connect', 'koa'),
+  'koa-mw': stack('Koa app + Koa header mw', 'koa'),
+  'koa-connect': stack('Express mw through koa-connect', 'koa'),
   'koa-expressmw': stack('toKoaMiddleware(fromExpressMiddleware(mw))', 'koa', [
     ['@wsgi/adapter-koa', 'toKoaMiddleware'],
     ['@wsgi/adapter-express', 'fromExpressMiddleware'],
@@ -85,7 +85,7 @@ export const STACKS = {
     ['@wsgi/adapter-fastify', 'fromFastify'],
     SIMPLE,
   ]),
-  'fastify-express': stack('Express app in Fastify via @fastify/express', 'fastify'),
+  'fastify-express': stack('Express app via @fastify/express', 'fastify'),
   'fastify-fromexpress': stack('toFastify(fromExpress(app)) in Fastify', 'fastify', [
     ['@wsgi/adapter-fastify', 'toFastify'],
     ['@wsgi/adapter-express', 'fromExpress'],
