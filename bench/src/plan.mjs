@@ -65,6 +65,10 @@ const peer = (stack, scenario) => ({ stack, role: 'peer', scenario, goal: undefi
 const MOUNT = 'mount'
 const FRAMEWORK = 'framework app as gateway app'
 const FETCH = 'fetch app as gateway app'
+const EXPRESS_IN_FASTIFY = 'Express app in Fastify'
+const EXPRESS_MW_IN_KOA = 'Express middleware in Koa'
+const KOA_MW_IN_EXPRESS = 'Koa middleware in Express'
+const FETCH_SERVER = 'fetch handler on a server'
 
 /** @type {Group[]} */
 export const GROUPS = [
@@ -122,6 +126,50 @@ export const GROUPS = [
       ours('hono-tohono', MOUNT, GOALS.mount),
       ours('hono-from', FETCH, GOALS.fetch),
       peer('hono-whatwg', FETCH),
+    ],
+  },
+  // The peer jobs: one thing a user does with this project, done with the tool they would
+  // otherwise pick and with our bridges, against the same baseline. Ours have no goal of the
+  // issue's table here: the peer beside each row is the measure.
+  {
+    id: 'fastify-express',
+    kind: 'rate',
+    baseline: 'express',
+    workloads: ['hello', 'echo'],
+    contenders: [
+      peer('fastify-express', EXPRESS_IN_FASTIFY),
+      ours('fastify-fromexpress', EXPRESS_IN_FASTIFY, undefined, 'against @fastify/express'),
+    ],
+  },
+  {
+    id: 'koa-expressmw',
+    kind: 'rate',
+    baseline: 'koa-mw',
+    workloads: ['hello', 'echo'],
+    contenders: [
+      peer('koa-connect', EXPRESS_MW_IN_KOA),
+      ours('koa-expressmw', EXPRESS_MW_IN_KOA, undefined, 'against koa-connect'),
+    ],
+  },
+  {
+    id: 'express-koamw',
+    kind: 'rate',
+    baseline: 'express-mw',
+    workloads: ['hello', 'echo'],
+    contenders: [
+      peer('express-koamw-hand', KOA_MW_IN_EXPRESS),
+      ours('express-koamw', KOA_MW_IN_EXPRESS, undefined, 'against a hand wrapper'),
+    ],
+  },
+  {
+    id: 'fetch',
+    kind: 'rate',
+    baseline: 'node',
+    workloads: ['hello', 'echo'],
+    contenders: [
+      ours('fetch-from', FETCH_SERVER, undefined, 'against srvx and h3'),
+      peer('fetch-srvx', FETCH_SERVER),
+      peer('fetch-h3', FETCH_SERVER),
     ],
   },
   {

@@ -27,11 +27,12 @@ export function bareExpress() {
 }
 
 /**
- * The native Express app.
+ * The native Express app; `before` runs in front of the routes (the middleware jobs).
  *
+ * @param {import('express').RequestHandler[]} [before]
  * @returns {import('express').Express}
  */
-export function expressApp() {
+export function expressApp(before = []) {
   const router = express.Router()
   router.get('/hello', (_req, res) => {
     res.type('text/plain').send(HELLO_TEXT)
@@ -51,6 +52,7 @@ export function expressApp() {
     pipeline(Readable.from(chunks(n)), res).catch(next)
   })
   const app = bareExpress()
+  for (const mw of before) app.use(mw)
   app.use(MOUNT, router)
   return app
 }

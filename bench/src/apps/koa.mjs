@@ -12,12 +12,14 @@ import { HELLO_TEXT, chunks, downloadSize, workloadOf } from '../workloads.mjs'
 import { countPiped, readAll } from './native.mjs'
 
 /**
- * The native Koa app.
+ * The native Koa app; `before` runs in front of the workloads (the middleware jobs).
  *
+ * @param {Koa.Middleware[]} [before]
  * @returns {Koa}
  */
-export function koaApp() {
+export function koaApp(before = []) {
   const koa = new Koa()
+  for (const mw of before) koa.use(mw)
   koa.use(async (ctx) => {
     switch (workloadOf(ctx.path)) {
       case 'hello':

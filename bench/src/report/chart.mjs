@@ -31,21 +31,27 @@ const SHORT = /** @type {Record<string, string>} */ ({
   'framework app as gateway app': 'framework app',
   'fetch app as gateway app': 'fetch app',
   'in-process call': 'in-process',
+  'Express app in Fastify': 'Express in Fastify',
+  'Express middleware in Koa': 'Express mw in Koa',
+  'Koa middleware in Express': 'Koa mw in Express',
+  'fetch handler on a server': 'fetch handler',
 })
 
 /**
- * The label of a bar: `echo, mount · toExpress(app) in Express`.
+ * The label of a bar: `echo, mount · toExpress(app) in Express`, and `(peer)` after a peer's
+ * (its grey bar says so too, but a label is what survives a grey-scale print).
  *
  * @param {Row} row
  * @returns {string}
  */
-function labelOf(row) {
+export function labelOf(row) {
   const scenario = SHORT[row.scenario] ?? row.scenario
-  if (row.kind === 'transfer') return `${row.workload} · ${row.label}`
+  const label = `${row.label}${row.role === 'peer' ? ' (peer)' : ''}`
+  if (row.kind === 'transfer') return `${row.workload} · ${label}`
   if (row.workload === 'echo') {
-    return `${scenario === 'hello' ? 'echo' : `echo, ${scenario}`} · ${row.label}`
+    return `${scenario === 'hello' ? 'echo' : `echo, ${scenario}`} · ${label}`
   }
-  return `${scenario} · ${row.label}`
+  return `${scenario} · ${label}`
 }
 
 /**

@@ -1,11 +1,15 @@
 /**
  * The Express stacks: the native app on its own server (baseline), the gateway app mounted with
- * `toExpress`, and the native app on the simple server through `fromExpress`.
+ * `toExpress`, and the native app on the simple server through `fromExpress`; and the Koa
+ * middleware job: the app behind a header middleware written for Express (baseline), the same
+ * middleware written for Koa in a hand wrapper (the peer) and through
+ * `toExpressMiddleware(fromKoaMiddleware(mw))`.
  *
  * @module
  */
 import { bareExpress, expressApp } from '../apps/express.mjs'
 import { gatewayApp } from '../apps/gateway.mjs'
+import { connectHeader, koaHeader, koaInExpress } from '../apps/middleware.mjs'
 import { MOUNT } from '../workloads.mjs'
 import { serveListener, serveSimple } from './node.mjs'
 
@@ -26,5 +30,15 @@ export const stacks = {
   'express-from': async () => {
     const { fromExpress } = await import('@wsgi/adapter-express')
     return serveSimple(fromExpress(expressApp()))
+  },
+
+  'express-mw': () => serveListener(expressApp([connectHeader])),
+
+  'express-koamw-hand': () => serveListener(expressApp([koaInExpress(koaHeader)])),
+
+  'express-koamw': async () => {
+    const { toExpressMiddleware } = await import('@wsgi/adapter-express')
+    const { fromKoaMiddleware } = await import('@wsgi/adapter-koa')
+    return serveListener(expressApp([toExpressMiddleware(fromKoaMiddleware(koaHeader))]))
   },
 }

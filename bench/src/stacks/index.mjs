@@ -42,6 +42,12 @@ export const STACKS = {
   ]),
   'fetch-hono-server': stack('fetch handler on @hono/node-server', 'node'),
   'fetch-whatwg': stack('fetch handler on @whatwg-node/server', 'node'),
+  'fetch-srvx': stack('fetch handler on srvx', 'node'),
+  'fetch-h3': stack('fetch handler in an h3 app', 'node'),
+  'fetch-from': stack('fromFetch(fetchHandler) on makeServer', 'node', [
+    ['@wsgi/adapter-fetch', 'fromFetch'],
+    SIMPLE,
+  ]),
 
   express: stack('Express app on its own server', 'express'),
   'express-to': stack('toExpress(app) in Express', 'express', [
@@ -51,12 +57,24 @@ export const STACKS = {
     ['@wsgi/adapter-express', 'fromExpress'],
     SIMPLE,
   ]),
+  'express-mw': stack('Express app + Express header mw', 'express'),
+  'express-koamw-hand': stack('Koa mw, hand wrapper', 'express'),
+  'express-koamw': stack('toExpressMiddleware(fromKoaMiddleware(mw))', 'express', [
+    ['@wsgi/adapter-express', 'toExpressMiddleware'],
+    ['@wsgi/adapter-koa', 'fromKoaMiddleware'],
+  ]),
 
   koa: stack('Koa app on its own server', 'koa'),
   'koa-to': stack('toKoa(app) in Koa', 'koa', [['@wsgi/adapter-koa', 'toKoa']]),
   'koa-from': stack('fromKoa(app) on makeServer', 'koa', [
     ['@wsgi/adapter-koa', 'fromKoa'],
     SIMPLE,
+  ]),
+  'koa-mw': stack('Koa app + Koa header mw', 'koa'),
+  'koa-connect': stack('Express mw through koa-connect', 'koa'),
+  'koa-expressmw': stack('toKoaMiddleware(fromExpressMiddleware(mw))', 'koa', [
+    ['@wsgi/adapter-koa', 'toKoaMiddleware'],
+    ['@wsgi/adapter-express', 'fromExpressMiddleware'],
   ]),
 
   fastify: stack('Fastify app on its own server', 'fastify'),
@@ -66,6 +84,11 @@ export const STACKS = {
   'fastify-from': stack('fromFastify(app) on makeServer', 'fastify', [
     ['@wsgi/adapter-fastify', 'fromFastify'],
     SIMPLE,
+  ]),
+  'fastify-express': stack('Express app via @fastify/express', 'fastify'),
+  'fastify-fromexpress': stack('toFastify(fromExpress(app)) in Fastify', 'fastify', [
+    ['@wsgi/adapter-fastify', 'toFastify'],
+    ['@wsgi/adapter-express', 'fromExpress'],
   ]),
 
   hono: stack('Hono app on @hono/node-server', 'hono'),

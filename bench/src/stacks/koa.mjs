@@ -1,13 +1,18 @@
 /**
  * The Koa stacks: the native app on its own server (baseline), the gateway app as Koa middleware
- * through `toKoa`, and the native app on the simple server through `fromKoa`.
+ * through `toKoa`, and the native app on the simple server through `fromKoa`; and the Express
+ * middleware job: the app behind a header middleware written for Koa (baseline), the same
+ * middleware written for Express through `koa-connect` (the peer) and through
+ * `toKoaMiddleware(fromExpressMiddleware(mw))`.
  *
  * @module
  */
 import Koa from 'koa'
+import koaConnect from 'koa-connect'
 
 import { gatewayApp } from '../apps/gateway.mjs'
 import { koaApp } from '../apps/koa.mjs'
+import { connectHeader, koaHeader } from '../apps/middleware.mjs'
 import { MOUNT } from '../workloads.mjs'
 import { serveListener, serveSimple } from './node.mjs'
 
@@ -29,5 +34,15 @@ export const stacks = {
   'koa-from': async () => {
     const { fromKoa } = await import('@wsgi/adapter-koa')
     return serveSimple(fromKoa(koaApp()))
+  },
+
+  'koa-mw': () => serveListener(koaApp([koaHeader]).callback()),
+
+  'koa-connect': () => serveListener(koaApp([koaConnect(connectHeader)]).callback()),
+
+  'koa-expressmw': async () => {
+    const { toKoaMiddleware } = await import('@wsgi/adapter-koa')
+    const { fromExpressMiddleware } = await import('@wsgi/adapter-express')
+    return serveListener(koaApp([toKoaMiddleware(fromExpressMiddleware(connectHeader))]).callback())
   },
 }

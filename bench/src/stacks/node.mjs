@@ -1,6 +1,8 @@
 /**
  * The core stacks: the raw `node:http` baseline, the gateway app on the simple server and on
- * `toNodeListener`, and a plain fetch handler on the two fetch servers a user would pick instead.
+ * `toNodeListener`, and a plain fetch handler on the fetch servers a user would pick instead
+ * (`@hono/node-server`, `@whatwg-node/server`, `srvx`, an `h3` app) and on the simple server
+ * through `fromFetch`.
  *
  * @module
  */
@@ -60,5 +62,28 @@ export const stacks = {
     const { createServerAdapter } = await import('@whatwg-node/server')
     const adapter = createServerAdapter(fetchHandler)
     return serveListener(adapter)
+  },
+
+  // srvx's serve() is this: createServer(toNodeHandler(fetch)); here on a port we choose.
+  'fetch-srvx': async () => {
+    const { toNodeHandler } = await import('srvx/node')
+    // Typed for HTTP/1 and HTTP/2 requests alike; node:http gives it HTTP/1 ones.
+    const listener = /** @type {import('node:http').RequestListener} */ (
+      /** @type {unknown} */ (toNodeHandler(fetchHandler))
+    )
+    return serveListener(listener)
+  },
+
+  // An h3 app with one catch-all route calling the fetch handler on h3's request (srvx's),
+  // served by h3's own Node handler.
+  'fetch-h3': async () => {
+    const { H3, toNodeHandler } = await import('h3')
+    const app = new H3().all('/**', (event) => fetchHandler(event.req))
+    return serveListener(toNodeHandler(app))
+  },
+
+  'fetch-from': async () => {
+    const { fromFetch } = await import('@wsgi/adapter-fetch')
+    return serveSimple(fromFetch(fetchHandler))
   },
 }
