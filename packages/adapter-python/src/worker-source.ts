@@ -14,8 +14,12 @@
 /** CommonJS source of the worker; `workerData` is {@link WorkerData} of interpreter.ts. */
 export const WORKER_SOURCE: string = String.raw`
 'use strict'
-const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads')
-const { loadPyodide } = require(workerData.pyodidePath)
+// No require() nor import: the source runs as CommonJS or as a module (the worker inherits the
+// process's --input-type), and getBuiltinModule works in both.
+const { parentPort, workerData, receiveMessageOnPort } =
+  process.getBuiltinModule('node:worker_threads')
+const { createRequire } = process.getBuiltinModule('node:module')
+const { loadPyodide } = createRequire(workerData.pyodidePath)(workerData.pyodidePath)
 
 const flag = new Int32Array(workerData.flag)
 const answers = workerData.answers
