@@ -14,8 +14,8 @@ from wsgiref.util import FileWrapper
 
 from pyodide.ffi import JsException, to_js
 
-# Most bytes one read asks the host for: the window the main thread reads from the client.
-WINDOW = 65536
+# WINDOW (set by the worker, READ_WINDOW of interpreter.ts): the most bytes one read asks the
+# host for, the window the main thread reads from the client.
 
 
 class ErrorStream:

@@ -243,4 +243,12 @@ describe('fromPython, the rest of the request', () => {
     expect(errors.text).toContain('exited with code 3')
     expect((await send(server.serverPort, { path: '/nothing' })).body.toString()).toBe('not found')
   })
+
+  it('cuts the connection when the worker dies after the head', async () => {
+    errors.text = ''
+    await expect(send(server.serverPort, { path: '/crash-late' })).rejects.toThrow()
+    expect(errors.text).toContain('exited with code 4')
+    expect(errors.text).toContain('ERR_WSGI_PYTHON_WORKER')
+    expect((await send(server.serverPort, { path: '/nothing' })).body.toString()).toBe('not found')
+  })
 })

@@ -14,7 +14,7 @@ import type {
   WSGIEnvironment,
 } from '@wsgi/core/types'
 
-import { sharedInterpreter } from './interpreter.ts'
+import { READ_WINDOW, sharedInterpreter } from './interpreter.ts'
 import type { Host, PythonInterpreter } from './interpreter.ts'
 
 /** Options of {@link fromPython}. */
@@ -39,9 +39,6 @@ export interface FromPythonOptions {
    */
   readonly maxBodySize?: number | undefined
 }
-
-/** Most bytes one `wsgi.input` read takes from the client: the backpressure window. */
-export const READ_WINDOW: number = 65536
 
 // gunicorn's `module:callable`: dotted module, optional dotted attribute path.
 const SPEC = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*)?$/

@@ -9,7 +9,7 @@
  * @module
  */
 
-export { READ_WINDOW, fromPython } from './from-python.ts'
+export { fromPython } from './from-python.ts'
 export type { FromPythonOptions } from './from-python.ts'
-export { PythonError, PythonInterpreter, sharedInterpreter } from './interpreter.ts'
+export { PythonError, PythonInterpreter, READ_WINDOW, sharedInterpreter } from './interpreter.ts'
 export type { InterpreterOptions } from './interpreter.ts'

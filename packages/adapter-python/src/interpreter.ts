@@ -27,10 +27,14 @@ export interface InterpreterOptions {
   readonly stderr?: ((line: string) => void) | undefined
 }
 
+/** Most bytes one `wsgi.input` read takes from the client: the backpressure window. */
+export const READ_WINDOW: number = 65536
+
 /** What the worker is started with (read by worker-source.ts). */
 interface WorkerData {
   readonly pyodidePath: string
   readonly bridge: string
+  readonly window: number
   readonly flag: SharedArrayBuffer
   readonly answers: MessagePort
   readonly stdout: boolean
@@ -88,6 +92,7 @@ export class PythonInterpreter {
     const workerData: WorkerData = {
       pyodidePath: createRequire(import.meta.url).resolve('pyodide'),
       bridge: BRIDGE_SOURCE,
+      window: READ_WINDOW,
       flag: this.#flag.buffer,
       answers: port2,
       stdout: options.stdout !== undefined,

@@ -66,7 +66,7 @@ let call
 
 const ready = loadPyodide(options).then((loaded) => {
   pyodide = loaded
-  const namespace = pyodide.toPy({})
+  const namespace = pyodide.toPy({ WINDOW: workerData.window })
   pyodide.runPython(workerData.bridge, { globals: namespace })
   bridge = {
     loadApp: namespace.get('load_app'),
