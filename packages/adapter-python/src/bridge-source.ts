@@ -95,7 +95,6 @@ class Call:
         self._app = app
         self._environ = environ
         self._host = host
-        self._pending = []  # bytes given to write(), sent before the next body chunk
         self._result = None
         self._iterator = None
         self._closed = False
@@ -103,7 +102,11 @@ class Call:
     def _write(self, data):
         if not isinstance(data, bytes):
             raise TypeError("write() argument must be a bytes instance")
-        self._pending.append(data)
+        # Sent now, through the server's write(): the worker waits until the server took it, so
+        # an app writing much is slowed down to the client's pace.
+        refused = self._host.write(data)
+        if refused is not None:
+            raise OSError(refused)
 
     def _start_response(self, status, headers, exc_info=None):
         js_headers = to_js([list(h) if isinstance(h, tuple) else h for h in headers])
@@ -127,17 +130,11 @@ class Call:
         self._iterator = iter(self._result)
 
     def next_chunk(self):
-        """The next bytes to send (writes first), or None at the end."""
-        if self._pending:
-            return self._pending.pop(0)
+        """The next chunk of the body, or None at the end."""
         try:
-            chunk = next(self._iterator)
+            return next(self._iterator)
         except StopIteration:
-            return self._pending.pop(0) if self._pending else None
-        if self._pending:
-            self._pending.append(chunk)
-            return self._pending.pop(0)
-        return chunk
+            return None
 
     def close(self):
         if self._closed:

@@ -197,9 +197,12 @@ describe('fromPython streams wsgi.input', () => {
 })
 
 describe('fromPython, the rest of the request', () => {
-  it('makes the body no faster than a slow client takes it', async () => {
+  it.each([
+    ['yielded by the body iterable', '/many'],
+    ['given to write()', '/many-writes'],
+  ])('makes the body (%s) no faster than a slow client takes it', async (_label, path) => {
     errors.text = ''
-    const req = request({ host: '127.0.0.1', port: server.serverPort, path: '/many', agent: false })
+    const req = request({ host: '127.0.0.1', port: server.serverPort, path, agent: false })
     req.end()
     const [res] = (await once(req, 'response')) as [IncomingMessage]
     res.pause()

@@ -10,6 +10,7 @@ import type {
   ResponseBody,
   StartResponse,
   Status,
+  WriteCallable,
   WSGIApplication,
   WSGIEnvironment,
 } from '@wsgi/core/types'
@@ -144,6 +145,7 @@ class Call implements Host, AsyncIterableIterator<Uint8Array> {
   readonly #environ: WSGIEnvironment
   readonly #startResponse: StartResponse
   readonly #limit: number | undefined
+  #write: WriteCallable | undefined
   #read = 0
   // What the server refused (a body read, a head): rethrown in place of Python's echo of it.
   #serverError: unknown
@@ -177,11 +179,21 @@ class Call implements Host, AsyncIterableIterator<Uint8Array> {
   startResponse(status: unknown, headers: unknown, exc: string | undefined): void {
     if (exc !== undefined) {
       // Refused once the head is out: Python raises the app's own error then (PEP 3333).
-      this.#startResponse(status as Status, headers as HeaderList, new Error(exc))
+      this.#write = this.#startResponse(status as Status, headers as HeaderList, new Error(exc))
       return
     }
     try {
-      this.#startResponse(status as Status, headers as HeaderList)
+      this.#write = this.#startResponse(status as Status, headers as HeaderList)
+    } catch (error) {
+      this.#serverError ??= error
+      throw error
+    }
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    try {
+      // Python's write() is only handed out by start_response, so #write is set.
+      await this.#write?.(bytes)
     } catch (error) {
       this.#serverError ??= error
       throw error

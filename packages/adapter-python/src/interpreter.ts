@@ -47,6 +47,8 @@ export interface Host {
   read(size: number): Promise<Uint8Array>
   /** The server's `start_response`; throws what the server throws. */
   startResponse(status: unknown, headers: unknown, exc: string | undefined): void
+  /** The server's `write()` (of `start_response`), done once the server took the bytes. */
+  write(bytes: Uint8Array): Promise<void>
   readonly errors: ErrorStream
 }
 
@@ -55,6 +57,7 @@ type FromWorker =
   | { kind: 'reply'; id: number; value?: unknown; error?: string }
   | { kind: 'ask'; what: 'read'; size: number }
   | { kind: 'ask'; what: 'start'; status: unknown; headers: unknown; exc?: string | undefined }
+  | { kind: 'ask'; what: 'write'; bytes: Uint8Array }
   | { kind: 'errors'; text: string }
   | { kind: 'flush' }
   | { kind: 'stdout' | 'stderr'; line: string }
@@ -209,6 +212,8 @@ export class PythonInterpreter {
         const bytes = new Uint8Array(read)
         answer = { bytes }
         transfer.push(bytes.buffer)
+      } else if (question.what === 'write') {
+        await host.write(question.bytes)
       } else {
         host.startResponse(question.status, question.headers, question.exc)
       }

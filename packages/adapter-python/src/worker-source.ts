@@ -26,9 +26,9 @@ const answers = workerData.answers
 
 // One synchronous question to the main thread: post it, sleep until the flag is raised, take
 // the answer (already queued on the port when the flag is raised).
-function ask(question) {
+function ask(question, transfer) {
   Atomics.store(flag, 0, 0)
-  parentPort.postMessage(question)
+  parentPort.postMessage(question, transfer)
   Atomics.wait(flag, 0, 0)
   const received = receiveMessageOnPort(answers)
   if (received === undefined) throw new Error('the main thread gave no answer')
@@ -44,6 +44,16 @@ const host = {
   },
   start_response(status, headers, exc) {
     const answer = ask({ kind: 'ask', what: 'start', status, headers, exc })
+    return answer.error === undefined ? null : answer.error
+  },
+  write(data) {
+    let bytes
+    try {
+      bytes = data.toJs()
+    } finally {
+      data.destroy()
+    }
+    const answer = ask({ kind: 'ask', what: 'write', bytes }, [bytes.buffer])
     return answer.error === undefined ? null : answer.error
   },
   errors_write(text) {
