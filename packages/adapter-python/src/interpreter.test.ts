@@ -24,9 +24,14 @@ const interpreter = new PythonInterpreter({
   stdout: (line) => lines.push('stdout: ' + line),
   stderr: (line) => lines.push('stderr: ' + line),
 })
-const app = fromPython('stream_app:app', { paths: [${JSON.stringify(FIXTURES)}], interpreter })
-const res = await new TestClient(app).get('/print')
+const paths = [${JSON.stringify(FIXTURES)}]
+// One interpreter with callbacks, the shared one without (Python prints to this process's own).
+const [res, shared] = await Promise.all([
+  new TestClient(fromPython('stream_app:app', { paths, interpreter })).get('/print'),
+  new TestClient(fromPython('stream_app:app', { paths })).get('/print'),
+])
 console.log(JSON.stringify({ status: res.statusCode, body: res.text(), lines }))
+console.log(JSON.stringify({ status: shared.statusCode, body: shared.text() }))
 `
 
 it('lets the process exit once idle, and passes Python stdout and stderr on', async () => {
@@ -41,11 +46,16 @@ it('lets the process exit once idle, and passes Python stdout and stderr on', as
   // A worker that held the process would keep it running until the test's timeout.
   const [code] = (await once(child, 'exit')) as [number]
   expect(code, stderr).toBe(0)
-  expect(JSON.parse(stdout)).toEqual({
+  const out = stdout.trim().split('\n')
+  const own = out.find((line) => line.includes('"lines"')) ?? '{}'
+  expect(JSON.parse(own)).toEqual({
     status: 200,
     body: 'printed',
     lines: ['stdout: printed to stdout', 'stderr: printed to stderr'],
   })
+  expect(out).toContain('printed to stdout')
+  expect(out).toContain(JSON.stringify({ status: 200, body: 'printed' }))
+  expect(stderr.trim()).toBe('printed to stderr')
 })
 
 it('fails what is in flight with ERR_WSGI_PYTHON_WORKER when terminated', async () => {

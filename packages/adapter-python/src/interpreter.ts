@@ -37,8 +37,6 @@ interface WorkerData {
   readonly window: number
   readonly flag: SharedArrayBuffer
   readonly answers: MessagePort
-  readonly stdout: boolean
-  readonly stderr: boolean
 }
 
 /** The main thread's side of one request: what the worker's questions are answered with. */
@@ -98,8 +96,6 @@ export class PythonInterpreter {
       window: READ_WINDOW,
       flag: this.#flag.buffer,
       answers: port2,
-      stdout: options.stdout !== undefined,
-      stderr: options.stderr !== undefined,
     }
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] })
     this.#worker.unref()
@@ -187,10 +183,12 @@ export class PythonInterpreter {
         this.#errors().flush()
         return
       case 'stdout':
-        this.#options.stdout?.(message.line)
+        if (this.#options.stdout === undefined) process.stdout.write(`${message.line}\n`)
+        else this.#options.stdout(message.line)
         return
       case 'stderr':
-        this.#options.stderr?.(message.line)
+        if (this.#options.stderr === undefined) process.stderr.write(`${message.line}\n`)
+        else this.#options.stderr(message.line)
         return
     }
   }

@@ -64,9 +64,12 @@ const host = {
   },
 }
 
-const options = {}
-if (workerData.stdout) options.stdout = (line) => parentPort.postMessage({ kind: 'stdout', line })
-if (workerData.stderr) options.stderr = (line) => parentPort.postMessage({ kind: 'stderr', line })
+// Always through the main thread: Pyodide's default writes to process.stdout.fd, which a worker
+// thread does not have (print() would raise OSError).
+const options = {
+  stdout: (line) => parentPort.postMessage({ kind: 'stdout', line }),
+  stderr: (line) => parentPort.postMessage({ kind: 'stderr', line }),
+}
 
 let pyodide
 let bridge
