@@ -1,6 +1,7 @@
 /**
  * The Python half of the bridge, run once per interpreter: it builds the PEP 3333 environ as a
- * real `dict`, gives the application a Python `start_response`, and steps the response iterable
+ * real `dict`, gives the application a Python `start_response` and a `wsgi.input` that blocks on
+ * the host (the worker's synchronous calls to the main thread), and steps the response iterable
  * one chunk per call from JavaScript. Kept as Python so every WSGI type the app sees is native.
  *
  * @module
@@ -11,22 +12,50 @@ export const BRIDGE_SOURCE: string = String.raw`
 import importlib, io, sys, warnings
 from wsgiref.util import FileWrapper
 
+from pyodide.ffi import JsException, to_js
+
+# WINDOW (set by the worker, READ_WINDOW of interpreter.ts): the most bytes one read asks the
+# host for, the window the main thread reads from the client.
+
 
 class ErrorStream:
-    """wsgi.errors: text written through to the server's error stream (a JavaScript object)."""
+    """wsgi.errors: text written through to the server's error stream (on the main thread)."""
 
-    def __init__(self, js_errors):
-        self._js = js_errors
+    def __init__(self, host):
+        self._host = host
 
     def write(self, s):
-        self._js.write(s)
+        self._host.errors_write(s)
 
     def writelines(self, seq):
         for s in seq:
-            self._js.write(s)
+            self._host.errors_write(s)
 
     def flush(self):
-        self._js.flush()
+        self._host.errors_flush()
+
+
+class Input(io.RawIOBase):
+    """The raw request body: each readinto() blocks until the main thread has read that many
+    bytes (at most) from the client, so nothing is read before Python asks for it."""
+
+    def __init__(self, host):
+        self._host = host
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        view = memoryview(buffer).cast("B")
+        try:
+            data = self._host.read(min(len(view), WINDOW))
+        except JsException as error:
+            # The client went away, or the body broke: the main thread keeps the error itself.
+            raise OSError(str(error)) from None
+        size = data.length
+        if size:
+            data.assign_to(view[:size])
+        return size
 
 
 def load_app(spec, validate):
@@ -48,25 +77,24 @@ def load_app(spec, validate):
 class Call:
     """One request: call the app, then hand its body out one chunk per next_chunk()."""
 
-    def __init__(self, app, cgi, body, js_start_response, js_errors, multiprocess, run_once):
+    def __init__(self, app, cgi, host, multiprocess, run_once):
         environ = dict(cgi.to_py())
         environ["wsgi.version"] = (1, 0)
         environ["wsgi.url_scheme"] = environ.get("wsgi.url_scheme", "http")
-        data = body.to_bytes()
-        environ["wsgi.input"] = io.BytesIO(data)
-        # The body is whole in memory: a chunked one gets the length it turned out to have, so
-        # apps that read CONTENT_LENGTH bytes (werkzeug, the validator's read(size)) see it all.
-        if data and not environ.get("CONTENT_LENGTH"):
-            environ["CONTENT_LENGTH"] = str(len(data))
-        environ["wsgi.errors"] = ErrorStream(js_errors)
+        # Buffered for readline() and iteration; read(n) returns n bytes unless the body ends.
+        environ["wsgi.input"] = io.BufferedReader(Input(host), WINDOW)
+        if not environ.get("CONTENT_LENGTH"):
+            # A body of unknown length (chunked) ends with EOF on wsgi.input: say so, so that
+            # frameworks (werkzeug) read it to the end instead of taking it for empty.
+            environ["wsgi.input_terminated"] = True
+        environ["wsgi.errors"] = ErrorStream(host)
         environ["wsgi.multithread"] = False
         environ["wsgi.multiprocess"] = bool(multiprocess)
         environ["wsgi.run_once"] = bool(run_once)
         environ["wsgi.file_wrapper"] = FileWrapper
         self._app = app
         self._environ = environ
-        self._js_start_response = js_start_response
-        self._pending = []  # bytes given to write(), sent before the next body chunk
+        self._host = host
         self._result = None
         self._iterator = None
         self._closed = False
@@ -74,27 +102,27 @@ class Call:
     def _write(self, data):
         if not isinstance(data, bytes):
             raise TypeError("write() argument must be a bytes instance")
-        self._pending.append(data)
+        # Sent now, through the server's write(): the worker waits until the server took it, so
+        # an app writing much is slowed down to the client's pace.
+        refused = self._host.write(data)
+        if refused is not None:
+            raise OSError(refused)
 
     def _start_response(self, status, headers, exc_info=None):
-        from js import Error
-        from pyodide.ffi import JsException, to_js
-
         js_headers = to_js([list(h) if isinstance(h, tuple) else h for h in headers])
         if exc_info:
             try:
-                try:
-                    self._js_start_response(status, js_headers, Error.new(repr(exc_info[1])))
+                refused = self._host.start_response(status, js_headers, repr(exc_info[1]))
+                if refused is None:
                     return self._write
-                except JsException:
-                    pass
-                # Headers already sent: PEP 3333 says re-raise the application's own error,
-                # raised outside the except block so its log shows no JsException context.
+                # Headers already sent: PEP 3333 says re-raise the application's own error.
                 raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None
-        else:
-            self._js_start_response(status, js_headers)
+        refused = self._host.start_response(status, js_headers, None)
+        if refused is not None:
+            # The main thread keeps the server's own error (its code) and answers with it.
+            raise RuntimeError(refused)
         return self._write
 
     def start(self):
@@ -102,17 +130,11 @@ class Call:
         self._iterator = iter(self._result)
 
     def next_chunk(self):
-        """The next bytes to send (writes first), or None at the end."""
-        if self._pending:
-            return self._pending.pop(0)
+        """The next chunk of the body, or None at the end."""
         try:
-            chunk = next(self._iterator)
+            return next(self._iterator)
         except StopIteration:
-            return self._pending.pop(0) if self._pending else None
-        if self._pending:
-            self._pending.append(chunk)
-            return self._pending.pop(0)
-        return chunk
+            return None
 
     def close(self):
         if self._closed:
@@ -123,8 +145,6 @@ class Call:
             close()
 
 
-# Module-level entry points: JavaScript holds one proxy to each for the interpreter's life, and
-# never a proxy to a bound method (one per call, left to the garbage collector).
 def call_start(call):
     call.start()
 

@@ -4,19 +4,19 @@
  *
  * @module
  */
-import type { PyodideInterface } from 'pyodide'
-
 import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
 import type {
-  InputStream,
+  HeaderList,
   ResponseBody,
   StartResponse,
+  Status,
+  WriteCallable,
   WSGIApplication,
   WSGIEnvironment,
 } from '@wsgi/core/types'
 
-import { acquire, interpreterOf, mountPaths, sharedPyodide } from './interpreter.ts'
-import type { Bridge, Interpreter, PyObject } from './interpreter.ts'
+import { READ_WINDOW, sharedInterpreter } from './interpreter.ts'
+import type { Host, PythonInterpreter } from './interpreter.ts'
 
 /** Options of {@link fromPython}. */
 export interface FromPythonOptions {
@@ -27,38 +27,37 @@ export interface FromPythonOptions {
    */
   readonly paths?: readonly string[] | undefined
   /**
-   * The Pyodide to run in (loaded by the caller with `loadPyodide()`, or its promise). Default:
-   * one Pyodide per process, loaded at the first request and shared by every `fromPython` app.
+   * The interpreter to run in (`new PythonInterpreter({ stderr })`). Default: the process's
+   * shared one ({@link sharedInterpreter}), started at the first request.
    */
-  readonly pyodide?: PyodideInterface | Promise<PyodideInterface> | undefined
+  readonly interpreter?: PythonInterpreter | undefined
   /** Wrap the app in Python's own `wsgiref.validate.validator`, its warnings made errors. */
   readonly validate?: boolean | undefined
   /**
-   * Most request body bytes read into memory before the app is called; a larger body is
-   * answered `413` (`ERR_WSGI_BODY_TOO_LARGE`) without calling the app. Default 10 MiB.
+   * Most request body bytes the app may read: a larger declared `Content-Length` is answered
+   * `413` (`ERR_WSGI_BODY_TOO_LARGE`) without calling the app, and a read past it fails (413
+   * unless the head is out). Default: no limit (the body is streamed, never held whole).
    */
   readonly maxBodySize?: number | undefined
 }
-
-/** The default of {@link FromPythonOptions.maxBodySize}: 10 MiB. */
-export const DEFAULT_MAX_BODY_SIZE: number = 10 * 1024 * 1024
 
 // gunicorn's `module:callable`: dotted module, optional dotted attribute path.
 const SPEC = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*)?$/
 
 interface Loaded {
-  readonly interpreter: Interpreter
-  readonly app: PyObject
+  readonly interpreter: PythonInterpreter
+  readonly app: number
 }
 
 /**
  * A Python WSGI application as a gateway application.
  *
- * The request body is read into memory (up to `maxBodySize`) before the app is called, because
- * synchronous Python cannot wait for a JavaScript stream; then the app runs with a real `dict`
- * environ, a Python `start_response` and `wsgi.input` as `io.BytesIO`. Its body is pulled one
- * chunk per server pull and its `close()` called exactly once. Requests go through the
- * interpreter one at a time, from the call to the body's `close()`.
+ * Python runs in a worker thread (one interpreter per process, shared): the app gets a real
+ * `dict` environ, a Python `start_response` and a `wsgi.input` whose reads block the worker
+ * until the main thread has read that much of the request body, never more than 64 KiB ahead
+ * of what Python asked for. Its body is pulled one chunk per server pull and its `close()`
+ * called exactly once. Requests go through the interpreter one at a time, from the call to the
+ * body's `close()`; the main event loop stays free meanwhile.
  *
  * @example
  * ```ts
@@ -76,49 +75,53 @@ export function fromPython(spec: string, options: FromPythonOptions = {}): WSGIA
     throw invalidArgType(`spec must be "module:callable" (got ${describe(spec)})`)
   }
   const paths = options.paths ?? [process.cwd()]
-  const limit = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE
+  const limit = options.maxBodySize
   let loading: Promise<Loaded> | undefined
 
   const load = async (): Promise<Loaded> => {
-    const interpreter = interpreterOf(await (options.pyodide ?? sharedPyodide()))
-    mountPaths(interpreter, paths)
-    const app = interpreter.bridge.loadApp(spec, options.validate === true) as PyObject
+    const interpreter = options.interpreter ?? sharedInterpreter()
+    const app = await interpreter.loadApp(spec, options.validate === true, paths)
     return { interpreter, app }
+  }
+  // A failed import is retried by the next request (the file may have been fixed), and so is
+  // the load into an interpreter whose worker has stopped since (the shared one is replaced).
+  const loaded = async (): Promise<Loaded> => {
+    const current = await (loading ??= load().catch((error: unknown) => {
+      loading = undefined
+      throw error
+    }))
+    if (!current.interpreter.stopped || options.interpreter !== undefined) return current
+    loading = undefined
+    return loaded()
   }
 
   return async (environ: WSGIEnvironment, startResponse: StartResponse): Promise<ResponseBody> => {
-    // Read before waiting for the interpreter, so a slow upload holds no other request back.
-    const body = await readBody(environ, limit)
-    // A failed import is retried by the next request (the file may have been fixed).
-    loading ??= load().catch((error: unknown) => {
-      loading = undefined
-      throw error
-    })
-    const { interpreter, app } = await loading
-    const release = await acquire(interpreter)
-    let call: PyObject | undefined
+    if (limit !== undefined && Number(environ.CONTENT_LENGTH ?? '') > limit) throw tooLarge(limit)
+    const { interpreter, app } = await loaded()
+    const call = new Call(interpreter, environ, startResponse, limit)
+    const release = await interpreter.acquire(call)
+    call.release = release
     try {
-      call = interpreter.bridge.Call(
+      await interpreter.request({
+        op: 'call',
         app,
-        cgiVariables(environ),
-        body,
-        startResponse,
-        environ['wsgi.errors'],
-        environ['wsgi.multiprocess'],
-        environ['wsgi.run_once'],
-      ) as PyObject
-      interpreter.bridge.start(call)
-      return new PythonBody(interpreter.bridge, call, release)
+        cgi: cgiVariables(environ),
+        multiprocess: environ['wsgi.multiprocess'],
+        runOnce: environ['wsgi.run_once'],
+      })
     } catch (error) {
-      try {
-        if (call !== undefined) interpreter.bridge.close(call)
-      } finally {
-        call?.destroy()
-        release()
-      }
-      throw error
+      await call.close()
+      throw call.failure(error)
     }
+    return call
   }
+}
+
+function tooLarge(limit: number): WSGIError {
+  return new WSGIError(
+    'ERR_WSGI_BODY_TOO_LARGE',
+    `The request body is larger than the limit of ${limit} bytes (maxBodySize)`,
+  )
 }
 
 // Every string entry: the CGI and HTTP_ variables and `wsgi.url_scheme` (latin-1 strings, which
@@ -131,77 +134,106 @@ function cgiVariables(environ: WSGIEnvironment): Record<string, string> {
   return out
 }
 
-async function readBody(environ: WSGIEnvironment, limit: number): Promise<Uint8Array> {
-  const tooLarge = (): WSGIError =>
-    new WSGIError(
-      'ERR_WSGI_BODY_TOO_LARGE',
-      `The request body is larger than the limit of ${limit} bytes (maxBodySize)`,
-    )
-  const declared = Number(environ.CONTENT_LENGTH ?? '')
-  if (declared > limit) throw tooLarge()
-  const input: InputStream = environ['wsgi.input']
-  const bytes = await input.read(limit + 1)
-  if (bytes.length > limit) throw tooLarge()
-  // A Node Buffer is a Uint8Array subclass Pyodide refuses to convert: hand it a plain view.
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-/** The app's body iterable: one Python `next()` per pull, bytes copied out as they come. */
-class PythonBody implements Iterable<Uint8Array>, Iterator<Uint8Array> {
-  readonly #bridge: Bridge
-  readonly #call: PyObject
-  readonly #release: () => void
+/**
+ * One request in the interpreter: the host answering the worker's questions (body reads,
+ * `start_response`, `wsgi.errors`), then the response body, one Python `next()` per pull.
+ */
+class Call implements Host, AsyncIterableIterator<Uint8Array> {
+  readonly errors: WSGIEnvironment['wsgi.errors']
+  release: () => void = () => undefined
+  readonly #interpreter: PythonInterpreter
+  readonly #environ: WSGIEnvironment
+  readonly #startResponse: StartResponse
+  readonly #limit: number | undefined
+  #write: WriteCallable | undefined
+  #read = 0
+  // What the server refused (a body read, a head): rethrown in place of Python's echo of it.
+  #serverError: unknown
   #closed = false
 
-  constructor(bridge: Bridge, call: PyObject, release: () => void) {
-    this.#bridge = bridge
-    this.#call = call
-    this.#release = release
+  constructor(
+    interpreter: PythonInterpreter,
+    environ: WSGIEnvironment,
+    startResponse: StartResponse,
+    limit: number | undefined,
+  ) {
+    this.#interpreter = interpreter
+    this.#environ = environ
+    this.#startResponse = startResponse
+    this.#limit = limit
+    this.errors = environ['wsgi.errors']
   }
 
-  [Symbol.iterator](): Iterator<Uint8Array> {
+  async read(size: number): Promise<Uint8Array> {
+    try {
+      const bytes = await this.#environ['wsgi.input'].read(Math.min(size, READ_WINDOW))
+      this.#read += bytes.length
+      if (this.#limit !== undefined && this.#read > this.#limit) throw tooLarge(this.#limit)
+      return bytes
+    } catch (error) {
+      this.#serverError ??= error
+      throw error
+    }
+  }
+
+  startResponse(status: unknown, headers: unknown, exc: string | undefined): void {
+    if (exc !== undefined) {
+      // Refused once the head is out: Python raises the app's own error then (PEP 3333).
+      this.#write = this.#startResponse(status as Status, headers as HeaderList, new Error(exc))
+      return
+    }
+    try {
+      this.#write = this.#startResponse(status as Status, headers as HeaderList)
+    } catch (error) {
+      this.#serverError ??= error
+      throw error
+    }
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    try {
+      // Python's write() is only handed out by start_response, so #write is set.
+      await this.#write?.(bytes)
+    } catch (error) {
+      this.#serverError ??= error
+      throw error
+    }
+  }
+
+  /** The error to answer with when Python failed with `error`. */
+  failure(error: unknown): unknown {
+    return this.#serverError ?? error
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     return this
   }
 
-  next(): IteratorResult<Uint8Array> {
-    const chunk = this.#bridge.next(this.#call)
-    if (chunk === undefined) return { done: true, value: undefined }
-    return { done: false, value: toBytes(chunk) }
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    let chunk: { done?: true; bytes?: Uint8Array; invalid?: string }
+    try {
+      chunk = (await this.#interpreter.request({ op: 'next' })) as typeof chunk
+    } catch (error) {
+      throw this.failure(error)
+    }
+    if (chunk.bytes !== undefined) return { done: false, value: chunk.bytes }
+    if (chunk.done === true) return { done: true, value: undefined }
+    throw new WSGIError(
+      'ERR_WSGI_INVALID_BODY_CHUNK',
+      `The body iterable yielded ${chunk.invalid ?? 'something'}, not bytes`,
+    )
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     try {
-      this.#bridge.close(this.#call)
+      await this.#interpreter.request({ op: 'close' })
+    } catch (error) {
+      // A stopped worker has nothing left to close; a Python error in close() is the app's.
+      if (!this.#interpreter.stopped) throw error
     } finally {
-      this.#call.destroy()
-      this.#release()
+      this.release()
     }
   }
-}
-
-// Python `bytes` arrive as a proxy: copy them into a Uint8Array and free the proxy. Anything
-// else (a `str` arrives as a JavaScript string) is passed on for the server to refuse.
-function toBytes(chunk: unknown): Uint8Array {
-  if (isBytesProxy(chunk)) {
-    try {
-      return chunk.toJs() as Uint8Array
-    } finally {
-      chunk.destroy()
-    }
-  }
-  return chunk as Uint8Array
-}
-
-interface BytesProxy {
-  readonly type: 'bytes'
-  toJs(): unknown
-  destroy(): void
-}
-
-function isBytesProxy(value: unknown): value is BytesProxy {
-  return (
-    typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'bytes'
-  )
 }

@@ -6,10 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { fromPython } from '../src/index.ts'
+import type { PythonInterpreter } from '../src/index.ts'
 import {
   PATHS,
   appHeaders,
-  pyodideWithStderr,
+  interpreterWithStderr,
   send,
   startReference,
   startStacks,
@@ -41,13 +42,15 @@ const CASES: [label: string, c: Case][] = [
 let reference: Stack
 let stacks: Stack[] = []
 let stderr: string[] = []
+let interpreter: PythonInterpreter | undefined
 
 beforeAll(async () => {
-  const loaded = await pyodideWithStderr()
+  const loaded = interpreterWithStderr()
   stderr = loaded.stderr
+  interpreter = loaded.interpreter
   const app = fromPython('bottle_app:app', {
     paths: PATHS,
-    pyodide: loaded.pyodide,
+    interpreter: loaded.interpreter,
     validate: true,
   })
   ;[reference, stacks] = await Promise.all([startReference('bottle_app:app'), startStacks(app)])
@@ -55,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([reference, ...stacks].filter(Boolean).map((s) => s.close()))
+  await interpreter?.terminate()
 })
 
 describe.each(STACKS)('Bottle on %s', (name) => {

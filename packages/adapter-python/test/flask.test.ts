@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { fromPython } from '../src/index.ts'
+import type { PythonInterpreter } from '../src/index.ts'
 import {
   PATHS,
   appHeaders,
   cookiesOf,
   multipart,
-  pyodideWithStderr,
+  interpreterWithStderr,
   send,
   startReference,
   startStacks,
@@ -67,16 +68,23 @@ const CASES: [label: string, c: Case][] = [
 let reference: Stack
 let stacks: Stack[] = []
 let stderr: string[] = []
+let interpreter: PythonInterpreter | undefined
 
 beforeAll(async () => {
-  const loaded = await pyodideWithStderr()
+  const loaded = interpreterWithStderr()
   stderr = loaded.stderr
-  const app = fromPython('flask_app:app', { paths: PATHS, pyodide: loaded.pyodide, validate: true })
+  interpreter = loaded.interpreter
+  const app = fromPython('flask_app:app', {
+    paths: PATHS,
+    interpreter: loaded.interpreter,
+    validate: true,
+  })
   ;[reference, stacks] = await Promise.all([startReference('flask_app:app'), startStacks(app)])
 })
 
 afterAll(async () => {
   await Promise.all([reference, ...stacks].filter(Boolean).map((s) => s.close()))
+  await interpreter?.terminate()
 })
 
 function expectSame(got: RawResponse, want: RawResponse): void {

@@ -18,8 +18,6 @@ import { Hono } from 'hono'
 import { mount as honoMount } from 'hono/mount'
 import Koa from 'koa'
 import koaMount from 'koa-mount'
-import { loadPyodide } from 'pyodide'
-import type { PyodideInterface } from 'pyodide'
 
 import { toExpress } from '@wsgi/adapter-express'
 import { toFastify } from '@wsgi/adapter-fastify'
@@ -29,6 +27,8 @@ import { dispatch } from '@wsgi/core'
 import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIApplication } from '@wsgi/core/types'
 
+import { PythonInterpreter } from '../src/interpreter.ts'
+
 /** The fixture folder (the Python project) and Debian's pure-Python packages. */
 export const FIXTURES: string = fileURLToPath(new URL('./fixtures/', import.meta.url))
 export const DIST_PACKAGES = '/usr/lib/python3/dist-packages'
@@ -37,14 +37,11 @@ export const PATHS: readonly string[] = [FIXTURES, DIST_PACKAGES]
 /** Where every server mounts the app. */
 export const MOUNT = '/py'
 
-/** A Pyodide whose Python stderr is kept (the validator's and unraisable-hook output land there). */
-export async function pyodideWithStderr(): Promise<{
-  pyodide: PyodideInterface
-  stderr: string[]
-}> {
+/** An interpreter whose Python stderr is kept (the validator's and unraisable-hook output land there). */
+export function interpreterWithStderr(): { interpreter: PythonInterpreter; stderr: string[] } {
   const stderr: string[] = []
-  const pyodide = await loadPyodide({ stderr: (line: string) => stderr.push(line) })
-  return { pyodide, stderr }
+  const interpreter = new PythonInterpreter({ stderr: (line: string) => stderr.push(line) })
+  return { interpreter, stderr }
 }
 
 /** One server under test: a name, its port, and how to stop it. */

@@ -31,6 +31,7 @@ export type WSGIErrorCode =
   | 'ERR_WSGI_TOO_MANY_REDIRECTS'
   | 'ERR_WSGI_CONTENT_LENGTH_MISMATCH'
   | 'ERR_WSGI_BAD_REQUEST'
+  | 'ERR_WSGI_PYTHON_WORKER'
 
 /** What the registry says of one code. */
 export interface ErrorCodeInfo {
@@ -111,6 +112,10 @@ export const ERROR_CODES: Readonly<Record<WSGIErrorCode, ErrorCodeInfo>> = {
   ERR_WSGI_BAD_REQUEST: {
     when: 'a bridge refused a request it cannot carry unchanged: an invalid Host header, a path the target would rewrite (dot segments), a method the target forbids',
     fix: 'nothing to fix in the application; the client sent a request the bridged app would have seen differently',
+  },
+  ERR_WSGI_PYTHON_WORKER: {
+    when: "the worker thread running a Python app's interpreter (fromPython) crashed, exited or was terminated",
+    fix: 'see the cause in the error log (a Python call of process.exit, out of memory); the next request starts a new interpreter',
   },
 }
 
