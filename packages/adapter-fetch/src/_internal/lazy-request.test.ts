@@ -10,7 +10,7 @@ import type { WSGIEnvironment } from '@wsgi/core/types'
 import { ChunkInput, makeEnviron, runApp } from '../../test/helpers.ts'
 import { fromFetch } from '../from-fetch.ts'
 
-import { isUnbuilt } from './lazy-request.ts'
+import { canonical, isUnbuilt } from './lazy-request.ts'
 
 /** The Request fromFetch hands its handler for `overrides`, the handler answering at once. */
 async function requestFor(overrides: Partial<WSGIEnvironment> = {}): Promise<Request> {
@@ -272,5 +272,50 @@ describe('the lazy Request passed to fetch()', () => {
     const run = runApp(app, makeEnviron({ HTTP_HOST: url, 'wsgits.signal': controller.signal }))
     await expect(run).rejects.toThrow()
     expect(isUnbuilt(started!)).toBe(false)
+  })
+})
+
+describe('canonical(url): the URLs whose parse the stand-in skips', () => {
+  it.each([
+    ['http://example.com/a/b?c=d&e', true],
+    ['https://127.0.0.1:8443/x', true],
+    ['http://localhost:8080/', true],
+    ['http://example.com:80/', false],
+    ['https://example.com:443/', false],
+    ['http://Example.com/', false],
+    ['http://127.1/', false],
+    ['http://010.0.0.1/', false],
+    ['http://a.b/./c', false],
+    ['http://a.b/%2E%2e/c', false],
+    ["http://a.b/?q='", false],
+    ['http://xn--nxasmq6b.com/', false],
+    ['http://a.b:99999/', false],
+    ['http://a.b:080/', false],
+  ])('%s → %s', (url, expected) => {
+    expect(canonical(url)).toBe(expected)
+  })
+
+  it('agrees with the URL parser on generated URLs', () => {
+    // Deterministic, so a failure can be replayed.
+    let seed = 7
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const pick = (items: readonly string[]): string => items[next(items.length)] ?? ''
+    const hosts = ['a', 'a.b', 'x-1.y', '127.0.0.1', '255.255.255.255', '1.2.3', 'A.b', 'a.1']
+    const ports = ['', ':80', ':443', ':8080', ':0', ':65535', ':65536', ':01']
+    const chars = ['a', '/', '.', '%', '2e', '%2E', '?', "'", ':', '@', '!', '~', '=', '&', '+']
+    let checked = 0
+    for (let i = 0; i < 5000; i++) {
+      const scheme = next(2) === 0 ? 'http' : 'https'
+      let rest = '/'
+      for (let j = next(8); j > 0; j--) rest += pick(chars)
+      const url = `${scheme}://${pick(hosts)}${pick(ports)}${rest}`
+      if (!canonical(url)) continue
+      checked++
+      expect([url, new URL(url).href]).toEqual([url, url])
+    }
+    expect(checked).toBeGreaterThan(500)
   })
 })

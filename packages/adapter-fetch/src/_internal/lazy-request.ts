@@ -174,6 +174,29 @@ const LAZY = setUp()
 // The `Request` the stand-in was set up against; a global replaced since gets real objects.
 const SET_UP_FOR = LAZY ? Request : undefined
 
+// A URL the WHATWG parser gives back as it is, so `Request#url` would be the same string:
+// lower-case `http(s)`, a host that is a lower-case name (labels starting with a letter, no
+// IDN `xn--` label) or a dotted-decimal IPv4 address without leading zeros, an optional port
+// without leading zeros, then a path and a query of characters the parser keeps. Anything else
+// (dot segments, a default port, `'` in a query, upper case in the host…) is parsed.
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+const CANONICAL = new RegExp(
+  '^(https?)://(?:(?:[a-z][a-z0-9-]*\\.)*[a-z][a-z0-9-]*|' +
+    `${OCTET}(?:\\.${OCTET}){3})(?::([1-9][0-9]{0,4}))?` +
+    "/[A-Za-z0-9\\-._~!$&'()*+,;=:@/%]*(?:\\?[A-Za-z0-9\\-._~!$&()*+,;=:@/?%]*)?$",
+)
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i
+
+/** True when `url` is one the URL parser would serialise unchanged (false: it may or may not). */
+export function canonical(url: string): boolean {
+  const match = CANONICAL.exec(url)
+  if (match === null || url.includes('xn--') || DOT_SEGMENT.test(url)) return false
+  const port = match[2]
+  if (port === undefined) return true
+  const number = Number(port)
+  return number <= 65535 && number !== (match[1] === 'https' ? 443 : 80)
+}
+
 /**
  * A stand-in for the `Request` that `build` makes, whose `method` is `method` and `url` is `url`,
  * or undefined when this runtime, this method or this URL cannot have one (the caller builds the
@@ -182,14 +205,16 @@ const SET_UP_FOR = LAZY ? Request : undefined
  */
 export function lazyRequest(method: string, url: string, build: Build): Request | undefined {
   if (!LAZY || globalThis.Request !== SET_UP_FOR || !PLAIN_METHODS.has(method)) return undefined
-  let href: string
-  try {
-    const parsed = new URL(url)
-    // The constructor refuses these; the eager path throws its own error for them.
-    if (parsed.username !== '' || parsed.password !== '') return undefined
-    href = parsed.href
-  } catch {
-    return undefined
+  let href = url
+  if (!canonical(url)) {
+    try {
+      const parsed = new URL(url)
+      // The constructor refuses these; the eager path throws its own error for them.
+      if (parsed.username !== '' || parsed.password !== '') return undefined
+      href = parsed.href
+    } catch {
+      return undefined
+    }
   }
   return new LazyRequest(method, href, build) as unknown as Request
 }
