@@ -59,6 +59,7 @@ describe('the Request fromFetch hands a fetch handler (built lazily on Node)', (
     const request = await requestFor({ PATH_INFO: '/a', QUERY_STRING: 'b=1' })
     expect(request).toBeInstanceOf(Request)
     expect(Object.prototype.toString.call(request)).toBe('[object Request]')
+    expect(request.constructor).toBe(Request)
     expect(request.method).toBe('GET')
     expect(request.url).toBe('http://example.com/a?b=1')
     expect(request.bodyUsed).toBe(false)

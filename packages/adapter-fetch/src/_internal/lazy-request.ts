@@ -149,6 +149,13 @@ function setUp(): boolean {
     const slots = Object.getOwnPropertySymbols(probe())
     if (slots.length === 0) return false
     Object.setPrototypeOf(LazyRequest.prototype, Request.prototype)
+    // `request.constructor === Request`, as on the real one.
+    Object.defineProperty(LazyRequest.prototype, 'constructor', {
+      value: Request,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    })
     for (const key of Reflect.ownKeys(Request.prototype)) {
       if (key === Symbol.toStringTag) continue
       forward(key, Object.getOwnPropertyDescriptor(Request.prototype, key))
