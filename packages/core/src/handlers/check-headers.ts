@@ -25,20 +25,18 @@ function codePoint(s: string, index: number): string {
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
 }
 
-// `name` is the header's name, described only for an error message (not on every call).
-function checkString(value: unknown, what: 'name' | 'value', name: unknown): void {
+function checkString(value: unknown, what: 'name' | 'value', name: string): void {
   if (typeof value !== 'string') {
     throw new WSGIError(
       'ERR_WSGI_INVALID_HEADER',
       what === 'name'
         ? `Header name must be a string (got ${describeJS(value)})`
-        : `Header ${describeJS(name)} value must be a string (got ${describeJS(value)})`,
+        : `Header ${name} value must be a string (got ${describeJS(value)})`,
     )
   }
   const bad = (what === 'name' ? NAME_BAD : VALUE_BAD).exec(value)
   if (bad === null) return
-  const label =
-    what === 'name' ? `Header name ${describe(value)}` : `Header ${describeJS(name)} value`
+  const label = what === 'name' ? `Header name ${describe(value)}` : `Header ${name} value`
   const at = `${codePoint(value, bad.index)} at index ${bad.index}`
   if (value.charCodeAt(bad.index) > 0xff) {
     throw new WSGIError(
@@ -68,6 +66,6 @@ export function checkHeaderList(headers: unknown): void {
     if (!Array.isArray(item) || item.length !== 2) return
     const [name, value] = item as [unknown, unknown]
     checkString(name, 'name', '')
-    checkString(value, 'value', name)
+    checkString(value, 'value', describeJS(name))
   }
 }
