@@ -23,6 +23,7 @@ import { defaultExecutionContext } from './_internal/execution-context.ts'
 import { connectionListed, isHopByHopHeader } from './_internal/hop-by-hop.ts'
 import { originalRequest } from './_internal/original-request.ts'
 import { emptyBody, responseBody } from './_internal/response-body.ts'
+import { wholeBody } from './_internal/response-source.ts'
 import { bodyReader, headerPairs, isResponseLike, setCookies } from './_internal/response-shape.ts'
 import type { ResponseLike } from './_internal/response-shape.ts'
 import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
@@ -218,13 +219,18 @@ export function fromFetch(
     const headers = responseHeaders(response)
     startResponse(status, headers)
 
-    const body = bodyReader(response)
     const head = environ.REQUEST_METHOD.toUpperCase() === 'HEAD'
     if (head || isNullBodyStatus(response.status)) {
       // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
-      body?.cancel().catch(() => undefined)
+      bodyReader(response)
+        ?.cancel()
+        .catch(() => undefined)
       return head && !isNullBodyStatus(response.status) ? headBody(headers) : emptyBody()
     }
+    // A string or bytes body, as a one-item list (what the stream would have given).
+    const whole = wholeBody(response)
+    if (whole !== undefined) return whole.length === 0 ? emptyBody() : [whole]
+    const body = bodyReader(response)
     if (body === undefined) return emptyBody()
     return responseBody(body, errors)
   }

@@ -15,7 +15,7 @@ import { FETCH_REQUEST_KEY } from '../src/index.ts'
 import { fromFetch } from '../src/from-fetch.ts'
 import { toFetch } from '../src/to-fetch.ts'
 
-import { MemoryErrors, serveOnNodeServer } from './helpers.ts'
+import { ChunkInput, MemoryErrors, serveOnNodeServer } from './helpers.ts'
 
 /** A handler that records each Request it was given. */
 function recorder(): { seen: Request[]; handler: (request: Request) => Promise<Response> } {
@@ -102,6 +102,20 @@ describe('toFetch(fromFetch(handler)): the runtime’s own Request', () => {
     expect(await response.text()).toBe(text)
     expect(seen[0]).not.toBe(request)
     expect((seen[0] as Request & { cf?: unknown }).cf).toBeUndefined()
+  })
+
+  it('is rebuilt when a middleware replaced wsgi.input', async () => {
+    const { seen, handler } = recorder()
+    const inner = fromFetch(handler)
+    const middleware: WSGIApplication = (environ, startResponse) => {
+      environ['wsgi.input'] = new ChunkInput(['other'])
+      environ.CONTENT_LENGTH = '5'
+      return inner(environ, startResponse)
+    }
+    const request = runtimeRequest('http://example.com/up', { method: 'POST', body: 'abcdefg' })
+    const response = await toFetch(middleware, { errors: new MemoryErrors() })(request)
+    expect(await response.text()).toBe('POST http://example.com/up other')
+    expect(seen[0]).not.toBe(request)
   })
 
   it('is rebuilt when a middleware read the body, with what is left of it', async () => {

@@ -8,6 +8,7 @@ import { headerName } from '@wsgi/core/util'
 
 import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
 import { inputStream } from './input-body.ts'
+import { lazyRequest } from './lazy-request.ts'
 import { environURL } from './request-url.ts'
 
 /** How {@link environRequest} builds the request. */
@@ -62,21 +63,13 @@ export function bodyLimit(environ: WSGIEnvironment): number {
   return environ['wsgi.input_terminated'] === true ? Infinity : 0
 }
 
-/**
- * The fetch `Request` for an environ.
- *
- * @throws TypeError from the `Request` constructor when the environ cannot make a valid request
- *   (a malformed `Host`, a method fetch forbids such as `CONNECT`, a header value with control
- *   characters); `fromFetch` answers those with a 4xx/5xx response.
- * @throws WSGIError `ERR_WSGI_NOT_LATIN1` when a path or query string is not a native (latin-1)
- *   string; `ERR_WSGI_BAD_REQUEST` when the URL would not carry the request unchanged (see
- *   `environURL`), which `fromFetch` answers with a 400.
- */
-export function environRequest(environ: WSGIEnvironment, options: EnvironRequestOptions): Request {
+function requestInit(
+  environ: WSGIEnvironment,
+  options: EnvironRequestOptions,
+  headers: [string, string][],
+): RequestInit {
   // As sent: fetch itself upper-cases the six standard methods and keeps others (PATCH) as given.
   const method = environ.REQUEST_METHOD
-  const url = environURL(environ, options.stripScriptName)
-  const headers = environHeaders(environ)
   const init: RequestInit = { method, headers }
   const limit = bodyLimit(environ)
   const upper = method.toUpperCase()
@@ -89,5 +82,53 @@ export function environRequest(environ: WSGIEnvironment, options: EnvironRequest
   }
   const signal = environ['wsgits.signal']
   if (signal !== undefined) init.signal = signal
-  return new Request(url, init)
+  return init
+}
+
+// What the `Request` constructor may refuse in a header (a name that is not a token, a value with
+// NUL, CR or LF): such an environ goes the eager way, which decides, up front.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const BAD_VALUE = /[\0\r\n]/
+
+function plainHeaders(headers: readonly (readonly [string, string])[]): boolean {
+  for (const [name, value] of headers) {
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return false
+  }
+  return true
+}
+
+/** A `wsgits.signal` the constructor would refuse (an accessor, core's lazy one, is trusted). */
+function oddSignal(environ: WSGIEnvironment): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(environ, 'wsgits.signal')
+  if (descriptor === undefined || descriptor.get !== undefined) return false
+  const signal: unknown = descriptor.value
+  if (signal === undefined) return false
+  if (typeof signal !== 'object' || signal === null) return true
+  const { aborted, addEventListener } = signal as Record<string, unknown>
+  return typeof aborted !== 'boolean' || typeof addEventListener !== 'function'
+}
+
+/**
+ * The fetch `Request` for an environ.
+ *
+ * Where the runtime allows it (Node), a stand-in that builds the `Request` when something
+ * beyond `method` and `url` is first read (see `lazy-request.ts`); only environs the
+ * constructor is sure to accept get one, so what it refuses is still refused here.
+ *
+ * @throws TypeError from the `Request` constructor when the environ cannot make a valid request
+ *   (a malformed `Host`, a method fetch forbids such as `CONNECT`, a header value with control
+ *   characters); `fromFetch` answers those with a 4xx/5xx response.
+ * @throws WSGIError `ERR_WSGI_NOT_LATIN1` when a path or query string is not a native (latin-1)
+ *   string; `ERR_WSGI_BAD_REQUEST` when the URL would not carry the request unchanged (see
+ *   `environURL`), which `fromFetch` answers with a 400.
+ */
+export function environRequest(environ: WSGIEnvironment, options: EnvironRequestOptions): Request {
+  const url = environURL(environ, options.stripScriptName)
+  const headers = environHeaders(environ)
+  if (plainHeaders(headers) && !oddSignal(environ)) {
+    const build = (): Request => new Request(url, requestInit(environ, options, headers))
+    const lazy = lazyRequest(environ.REQUEST_METHOD, url, build)
+    if (lazy !== undefined) return lazy
+  }
+  return new Request(url, requestInit(environ, options, headers))
 }

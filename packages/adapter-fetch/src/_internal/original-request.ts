@@ -17,18 +17,20 @@ import { environHeaders } from './environ-request.ts'
 import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
 import { environURL } from './request-url.ts'
 
-// Request → the `wsgi.input` toFetch made of its body. Only while that input is still the
-// environ's is the Request's body the gateway request's body.
-const INPUTS = new WeakMap<object, unknown>()
+// On the `wsgi.input` toFetch made of a Request's body: that Request. Only while that input is
+// still the environ's is the Request's body the gateway request's body. (A property of our own
+// input object rather than a WeakMap entry per request: cheaper to set, nothing for the
+// garbage collector to trace.)
+const OFFERED = Symbol('wsgits.offeredRequest')
 
 /** Offer `request` to a `fromFetch` further in (toFetch's side). */
 export function offerRequest(
   environ: Record<string, unknown>,
   request: Request,
-  input: unknown,
+  input: object,
 ): void {
   environ[FETCH_REQUEST_KEY] = request
-  INPUTS.set(request, input)
+  ;(input as Record<symbol, unknown>)[OFFERED] = request
 }
 
 /**
@@ -63,7 +65,9 @@ export function originalRequest(
 ): Request | undefined {
   const request = environ[FETCH_REQUEST_KEY]
   if (typeof request !== 'object' || request === null) return undefined
-  if (!INPUTS.has(request) || INPUTS.get(request) !== environ['wsgi.input']) return undefined
+  const input: unknown = environ['wsgi.input']
+  if (typeof input !== 'object' || input === null) return undefined
+  if ((input as Record<symbol, unknown>)[OFFERED] !== request) return undefined
   const candidate = request as Request
   if (candidate.bodyUsed || candidate.method !== environ.REQUEST_METHOD) return undefined
   let url: string

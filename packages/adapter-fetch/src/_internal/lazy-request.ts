@@ -1,0 +1,235 @@
+/**
+ * A `Request` whose runtime object is built only when something beyond `method` and `url` is
+ * read: the request half of `fromFetch` on its fast path.
+ *
+ * Building an undici `Request` is the largest single cost of `fromFetch` on a small request
+ * (URL parsing, header validation, an `AbortController` that follows the client's signal, and
+ * core's own signal behind it). A router reads `method` and `url` only; a handler that reads
+ * the headers, the body or the signal pays for the `Request` then, once.
+ *
+ * The stand-in is an instance of `Request` (its prototype inherits `Request.prototype`), and
+ * every member of `Request.prototype` reads through to the built object. So that `fetch(request)`,
+ * `new Request(request)` and `request.clone()` see the real thing, the stand-in also reads the
+ * runtime's internal slots through to it; that is only possible where those slots are symbol
+ * properties (undici on Node), which is checked once at load by building a stand-in and copying
+ * it with `new Request()`. Elsewhere (Bun, Deno, workerd, or a global `Request` replaced since),
+ * `fromFetch` builds the `Request` at once, as before.
+ *
+ * @module
+ */
+
+type Build = () => Request
+
+// The methods whose spelling the `Request` constructor keeps as given (upper case already),
+// that it accepts, and that a router matches on. Any other goes the eager way, which keeps
+// fetch's normalisation (`get` → `GET`) and its refusal of `CONNECT` exactly.
+const PLAIN_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'PATCH',
+])
+
+/** The stand-in. Its own members are the cheap ones; the rest are added below, forwarding. */
+class LazyRequest {
+  readonly #method: string
+  readonly #url: string
+  // The builder until the `Request` is built, then the `Request`.
+  #state: Build | Request
+
+  constructor(method: string, url: string, build: Build) {
+    this.#method = method
+    this.#url = url
+    this.#state = build
+  }
+
+  /** The runtime's `Request`, built on first use. */
+  static real(request: LazyRequest): Request {
+    const state = request.#state
+    if (typeof state !== 'function') return state
+    const built = state()
+    request.#state = built
+    return built
+  }
+
+  static unbuilt(request: LazyRequest): boolean {
+    return typeof request.#state === 'function'
+  }
+
+  get method(): string {
+    return this.#method
+  }
+
+  get url(): string {
+    return this.#url
+  }
+
+  // Only reading the body makes it used, and reading it builds the `Request`.
+  get bodyUsed(): boolean {
+    const state = this.#state
+    return typeof state === 'function' ? false : state.bodyUsed
+  }
+}
+
+const OWN: ReadonlySet<PropertyKey> = new Set(['constructor', 'method', 'url', 'bodyUsed'])
+
+function real(self: unknown): Request {
+  // A member read on something that is not a stand-in (`Object.create(LazyRequest.prototype)`)
+  // fails as it would on a Request.prototype getter: with a TypeError.
+  if (!(self instanceof LazyRequest)) throw new TypeError('Illegal invocation')
+  return LazyRequest.real(self)
+}
+
+/** Defines on the stand-in's prototype a member that reads `key` of the built `Request`. */
+function forward(key: PropertyKey, descriptor: PropertyDescriptor | undefined): void {
+  const proto = LazyRequest.prototype as unknown as Record<PropertyKey, unknown>
+  if (descriptor === undefined || OWN.has(key)) return
+  if (descriptor.get !== undefined) {
+    Object.defineProperty(proto, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable === true,
+      get(this: unknown) {
+        return (real(this) as unknown as Record<PropertyKey, unknown>)[key]
+      },
+    })
+  } else if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as (...args: unknown[]) => unknown
+    Object.defineProperty(proto, key, {
+      configurable: true,
+      enumerable: descriptor.enumerable === true,
+      writable: true,
+      value: {
+        // A method shorthand keeps the name and has no prototype, like the original.
+        [method.name](this: unknown, ...args: unknown[]): unknown {
+          return method.apply(real(this), args)
+        },
+      }[method.name],
+    })
+  }
+}
+
+/** Defines on the stand-in's prototype an internal slot (a symbol) read from the built object. */
+function forwardSlot(key: symbol): void {
+  Object.defineProperty(LazyRequest.prototype, key, {
+    configurable: true,
+    enumerable: false,
+    get(this: unknown) {
+      return (real(this) as unknown as Record<symbol, unknown>)[key]
+    },
+    set(this: unknown, value: unknown) {
+      ;(real(this) as unknown as Record<symbol, unknown>)[key] = value
+    },
+  })
+}
+
+/** True when the runtime's `Request` keeps its state where a stand-in can read it through. */
+function setUp(): boolean {
+  interface Versions {
+    undici?: string
+    bun?: string
+    deno?: string
+  }
+  const versions = (globalThis as { process?: { versions?: Versions } }).process?.versions
+  // Node's fetch is undici, whose internal slots are symbol properties; Bun and Deno carry a
+  // `process.versions` too, with fetch implementations of their own.
+  if (versions?.undici === undefined || versions.bun !== undefined || versions.deno !== undefined) {
+    return false
+  }
+  try {
+    const probe = (): Request =>
+      new Request('http://probe.invalid/a?b', {
+        method: 'POST',
+        headers: [['x-probe', '1']],
+        body: 'probe',
+        signal: new AbortController().signal,
+      })
+    const slots = Object.getOwnPropertySymbols(probe())
+    if (slots.length === 0) return false
+    Object.setPrototypeOf(LazyRequest.prototype, Request.prototype)
+    // `request.constructor === Request`, as on the real one.
+    Object.defineProperty(LazyRequest.prototype, 'constructor', {
+      value: Request,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    })
+    for (const key of Reflect.ownKeys(Request.prototype)) {
+      if (key === Symbol.toStringTag) continue
+      forward(key, Object.getOwnPropertyDescriptor(Request.prototype, key))
+    }
+    for (const slot of slots) forwardSlot(slot)
+    // The check that matters: the runtime's own constructor (what `fetch()` calls) accepts the
+    // stand-in as the Request it stands for.
+    const stand = new LazyRequest('POST', 'http://probe.invalid/a?b', probe) as unknown as Request
+    const copy = new Request(stand)
+    return (
+      stand instanceof Request &&
+      copy.url === 'http://probe.invalid/a?b' &&
+      copy.method === 'POST' &&
+      copy.headers.get('x-probe') === '1' &&
+      copy.body !== null
+    )
+  } catch {
+    return false
+  }
+}
+
+const LAZY = setUp()
+// The `Request` the stand-in was set up against; a global replaced since gets real objects.
+const SET_UP_FOR = LAZY ? Request : undefined
+
+// A URL the WHATWG parser gives back as it is, so `Request#url` would be the same string:
+// lower-case `http(s)`, a host that is a lower-case name (labels starting with a letter, no
+// IDN `xn--` label) or a dotted-decimal IPv4 address without leading zeros, an optional port
+// without leading zeros, then a path and a query of characters the parser keeps. Anything else
+// (dot segments, a default port, `'` in a query, upper case in the host…) is parsed.
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+const CANONICAL = new RegExp(
+  '^(https?)://(?:(?:[a-z][a-z0-9-]*\\.)*[a-z][a-z0-9-]*|' +
+    `${OCTET}(?:\\.${OCTET}){3})(?::([1-9][0-9]{0,4}))?` +
+    "/[A-Za-z0-9\\-._~!$&'()*+,;=:@/%]*(?:\\?[A-Za-z0-9\\-._~!$&()*+,;=:@/?%]*)?$",
+)
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i
+
+/** True when `url` is one the URL parser would serialise unchanged (false: it may or may not). */
+export function canonical(url: string): boolean {
+  const match = CANONICAL.exec(url)
+  if (match === null || url.includes('xn--') || DOT_SEGMENT.test(url)) return false
+  const port = match[2]
+  if (port === undefined) return true
+  const number = Number(port)
+  return number <= 65535 && number !== (match[1] === 'https' ? 443 : 80)
+}
+
+/**
+ * A stand-in for the `Request` that `build` makes, whose `method` is `method` and `url` is `url`,
+ * or undefined when this runtime, this method or this URL cannot have one (the caller builds the
+ * `Request` at once). `url` must be what `build`'s `Request` would say; it is checked here by
+ * parsing it as the constructor would.
+ */
+export function lazyRequest(method: string, url: string, build: Build): Request | undefined {
+  if (!LAZY || globalThis.Request !== SET_UP_FOR || !PLAIN_METHODS.has(method)) return undefined
+  let href = url
+  if (!canonical(url)) {
+    try {
+      const parsed = new URL(url)
+      // The constructor refuses these; the eager path throws its own error for them.
+      if (parsed.username !== '' || parsed.password !== '') return undefined
+      href = parsed.href
+    } catch {
+      return undefined
+    }
+  }
+  return new LazyRequest(method, href, build) as unknown as Request
+}
+
+/**
+ * Whether `request` is a stand-in whose runtime `Request` is still unbuilt (true) or built
+ * (false); undefined for anything else. For tests, and for a bridge that must know.
+ */
+export function isUnbuilt(request: unknown): boolean | undefined {
+  return request instanceof LazyRequest ? LazyRequest.unbuilt(request) : undefined
+}
