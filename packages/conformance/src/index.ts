@@ -54,3 +54,5 @@ export {
   startForTest,
 } from './test-server.ts'
 export type { Listening } from './serve.ts'
+export { differential } from './pass-through.ts'
+export type { Differential, Exchange } from './pass-through.ts'
