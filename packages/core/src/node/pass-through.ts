@@ -257,6 +257,8 @@ export function runPassThrough(
   const req = route.request
   const res = route.response
   if (clientLeft(res)) return Promise.reject(abortedError())
+  // As on a synthetic request: the full target (the same as req.url at the root mount).
+  ;(req as IncomingMessage & { originalUrl?: string | undefined }).originalUrl = req.url
   const sent = new NativeSent()
   watch(route, sent)
   return new Promise<ResponseBody>((resolve, reject) => {
