@@ -106,7 +106,9 @@ describe('fromNodeListener pass-through on makeServer', () => {
 
   it('answers 500 with the server error page when the listener throws before the head', async () => {
     const server = await serve(
-      fromNodeListener(() => {
+      fromNodeListener((_req, res) => {
+        res.setHeader('X-Before-Failure', 'dropped')
+        res.statusCode = 404
         throw new Error('listener failure')
       }),
     )
@@ -116,6 +118,9 @@ describe('fromNodeListener pass-through on makeServer', () => {
     const text = await raw(server.serverPort, GET)
     await server.shutdown()
     expect(text.startsWith('HTTP/1.1 500 ')).toBe(true)
+    // As on the synthetic path: nothing the listener set on its response before it failed.
+    expect(text).not.toContain('X-Before-Failure')
+    expect(text.match(/\r\nServer: /g)).toHaveLength(1)
     expect(errors.join('')).toContain('listener failure')
     expect(errors.join('')).toMatch(/"GET \/x\?q=1 HTTP\/1.1" 500 \d+/)
   })

@@ -242,6 +242,18 @@ function watch(route: NativeRoute, sent: NativeSent): void {
 }
 
 /**
+ * Give `res` back to the handler as it came, for its error page: the synthetic path's page never
+ * carries what the listener set on its own response before it failed.
+ */
+function unwatch(res: ServerResponse): void {
+  const own = res as unknown as Record<string, unknown>
+  delete own['_storeHeader']
+  delete own['write']
+  delete own['end']
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+}
+
+/**
  * Run `listener` on the route's own `req`/`res`. Resolves with a {@link NativeSent} once the
  * response finished; rejects with the listener's error (before the head: the handler answers
  * 500; after: it cuts the connection), with the error `res` was destroyed with, or as a client
@@ -281,6 +293,7 @@ export function runPassThrough(
       settled = true
       res.off('finish', onFinish)
       res.off('close', onClose)
+      if (!res.headersSent) unwatch(res)
       // The listener's own error, as thrown: the handler logs it and answers (or cuts).
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(error)
