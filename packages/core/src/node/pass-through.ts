@@ -209,10 +209,11 @@ function rewriteHead(
 }
 
 /**
- * Make `res` write its head as the route's handler would, and count its body bytes into `sent`.
+ * Make `res` write its head as the route's handler would, count its body bytes into `sent`, and
+ * call `ends` once it ended.
  * Own properties of this one response: Express swaps the prototype, not own members.
  */
-function watch(route: NativeRoute, sent: NativeSent): void {
+function watch(route: NativeRoute, sent: NativeSent, ends: () => void): void {
   const res = route.response as NodeResponse
   const storeHeader = res._storeHeader.bind(res)
   const write = res.write.bind(res) as (...args: unknown[]) => boolean
@@ -237,6 +238,9 @@ function watch(route: NativeRoute, sent: NativeSent): void {
     if (!ended && this._hasBody && typeof args[0] !== 'function') {
       sent.bytes += byteLength(args[0], args[1])
     }
+    // end() just changed writableEnded (TypeScript still narrows it to false).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    if (!ended && this.writableEnded) ends()
     return this
   } as NodeResponse['end']
 }
@@ -255,7 +259,7 @@ function unwatch(res: ServerResponse): void {
 
 /**
  * Run `listener` on the route's own `req`/`res`. Resolves with a {@link NativeSent} once the
- * response finished; rejects with the listener's error (before the head: the handler answers
+ * listener ended the response; rejects with the listener's error (before the head: the handler answers
  * 500; after: it cuts the connection), with the error `res` was destroyed with, or as a client
  * disconnect when the client left.
  */
@@ -272,10 +276,12 @@ export function runPassThrough(
   // As on a synthetic request: the full target (the same as req.url at the root mount).
   ;(req as IncomingMessage & { originalUrl?: string | undefined }).originalUrl = req.url
   const sent = new NativeSent()
-  watch(route, sent)
   return new Promise<ResponseBody>((resolve, reject) => {
     let settled = false
-    const onFinish = (): void => {
+    // Resolved when the listener ended the response, as the handler's own path is done after its
+    // res.end(): a response queued behind a pipelined one may never see 'finish' (nor 'close')
+    // when the connection is cut first.
+    const onEnd = (): void => {
       if (settled) return
       settled = true
       res.off('close', onClose)
@@ -285,20 +291,18 @@ export function runPassThrough(
     const onClose = (): void => {
       if (settled) return
       settled = true
-      res.off('finish', onFinish)
       reject(res.errored ?? abortedError())
     }
     const fail = (error: unknown): void => {
       if (settled) return
       settled = true
-      res.off('finish', onFinish)
       res.off('close', onClose)
       if (!res.headersSent) unwatch(res)
       // The listener's own error, as thrown: the handler logs it and answers (or cuts).
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(error)
     }
-    res.once('finish', onFinish)
+    watch(route, sent, onEnd)
     res.once('close', onClose)
     try {
       prepare?.(req, res, environ)
