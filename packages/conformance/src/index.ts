@@ -39,6 +39,8 @@ export { buildIfStale, coreDir, runWsgi, serveWsgi, userEnv, wsgiBin } from './w
 export type { WsgiProcess } from './wsgi-command.ts'
 export { RawClient, exchange, parseResponse } from './raw-http.ts'
 export type { RawResponse } from './raw-http.ts'
+export { differential } from './pass-through.ts'
+export type { Differential, Exchange } from './pass-through.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
 export { h2Request, h2Session } from './h2.ts'

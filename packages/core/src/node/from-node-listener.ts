@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describe, invalidArgType } from '../errors.ts'
 import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
 import { clientLeft, unreadSignalResponse } from './extension-environ.ts'
+import { markPassThrough, runPassThrough, takeRoute } from './pass-through.ts'
 import { abortedError, createRequest } from './synthetic-request.ts'
 import { ListenerResponseBody, createResponse } from './synthetic-response.ts'
 import { SyntheticSocket } from './synthetic-socket.ts'
@@ -190,7 +191,12 @@ export function fromNodeListener(
     throw invalidArgType(`listener must be a function (got ${describe(listener)})`)
   }
   const config = resolveOptions(options)
-  return function nodeListenerApp(environ, startResponse) {
+  const app: WSGIApplication = function nodeListenerApp(environ, startResponse) {
+    // The server's own request, straight from its handler: the listener gets the real objects.
+    const route = takeRoute(environ, startResponse, app)
+    if (route !== undefined) return runPassThrough(route, environ, listener, config.prepare)
     return runListener(listener, config, environ, startResponse)
   }
+  markPassThrough(app)
+  return app
 }

@@ -73,7 +73,10 @@ export function parseHead(header: string, keepTrailer: boolean): ResponseHead {
 }
 
 /** The extra header names a `Connection` value lists, added to `named`. */
-function connectionNamed(value: string, named: Set<string> | undefined): Set<string> | undefined {
+export function connectionNamed(
+  value: string,
+  named: Set<string> | undefined,
+): Set<string> | undefined {
   // What Node itself writes, unless the listener set its own Connection header.
   if (value === 'keep-alive' || value === 'close') return named
   for (const token of value.split(',')) {
@@ -86,7 +89,7 @@ function connectionNamed(value: string, named: Set<string> | undefined): Set<str
 }
 
 /** True for a hop-by-hop name (and `Trailer` unless kept); lower-cases only plausible names. */
-function isDropped(name: string, keepTrailer: boolean): boolean {
+export function isDropped(name: string, keepTrailer: boolean): boolean {
   const length = name.length
   // te, upgrade/trailer, trailers, connection/keep-alive, transfer-encoding, or proxy-*.
   if (length !== 2 && length !== 7 && length !== 8 && length !== 10 && length !== 17) {

@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import type { ErrorStream, WSGIApplication } from '../types.ts'
 import { fillRequestEnviron, isCGIKey } from '../node/environ.ts'
+import { NativeSent, isPassThroughApp, offerRoute, passesThrough } from '../node/pass-through.ts'
+import type { NativeRoute } from '../node/pass-through.ts'
 import { NodeHandler, serve } from '../node/to-node-listener.ts'
 import type { NodeHandlerOptions } from '../node/to-node-listener.ts'
 import { escapeControl, logDateTimeString } from './log.ts'
@@ -55,7 +57,7 @@ function handlerOptions(requestHandler: WSGIRequestHandler): NodeHandlerOptions 
  * `Server: WSGIServer/0.2 Node.js/<version>` whose `close()` writes the access-log line
  * (wsgiref's `ServerHandler`).
  */
-export class ServerHandler extends NodeHandler {
+export class ServerHandler extends NodeHandler implements NativeRoute {
   /** The request handler this one reports to. */
   readonly requestHandler: WSGIRequestHandler
   /**
@@ -82,10 +84,36 @@ export class ServerHandler extends NodeHandler {
     this.addExtensionVars()
   }
 
+  /**
+   * The app {@link offerRoute} offered this request to (a `fromNodeListener` app that may answer
+   * on the native `req`/`res`); set by `WSGIRequestHandler#handle()`.
+   */
+  nativeApp: WSGIApplication = noApplication
+
   /** During a shutdown, the response closes its connection. */
   override sendHeaders(): Promise<void> {
     if (this.requestHandler.server.shuttingDown) this.response.shouldKeepAlive = false
     return super.sendHeaders()
+  }
+
+  /** What {@link sendHeaders} and `NodeHandler` decide, for a head the listener writes itself. */
+  beforeNativeHead(): void {
+    const res = this.response
+    // A final 1xx closes the connection, as NodeHandler#decideBody() does.
+    if (this.requestHandler.server.shuttingDown || res.statusCode < 200) {
+      res.shouldKeepAlive = false
+    }
+  }
+
+  /** A response the listener sent on the native objects: only the log and `close()` are left. */
+  override finishResponse(): Promise<void> {
+    const result = this.result
+    if (result instanceof NativeSent) {
+      this.status = result.status
+      this.bytesSent = result.bytes
+      return this.close()
+    }
+    return super.finishResponse()
   }
 
   /** Log the request (status code and body bytes), then reset as `BaseHandler` does. */
@@ -154,7 +182,19 @@ export class WSGIRequestHandler {
     // Unless a subclass changed getEnviron(), its keys go straight into the handler's environ.
     const own = this.getEnviron === WSGIRequestHandler.prototype.getEnviron
     const handler = new ServerHandler(this, own ? undefined : this.getEnviron())
-    return serve(handler, this.server.getApp() ?? noApplication)
+    const app = this.server.getApp() ?? noApplication
+    // A fromNodeListener app run directly by this server may answer on the native objects.
+    if (own && isPassThroughApp(app) && passesThrough(this.request) && this.#rootMount()) {
+      handler.nativeApp = app
+      offerRoute(handler)
+    }
+    return serve(handler, app)
+  }
+
+  // The app is mounted at the root: the native `req.url` is what the listener would get.
+  #rootMount(): boolean {
+    const scriptName = this.server.baseEnviron['SCRIPT_NAME']
+    return scriptName === undefined || scriptName === ''
   }
 
   /** The client's address, as logged (no reverse DNS, as wsgiref since 3.3). */

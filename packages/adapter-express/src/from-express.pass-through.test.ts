@@ -1,0 +1,140 @@
+/**
+ * `fromExpress` on `makeServer` hands Express the server's own `req`/`res` (the pass-through);
+ * these tests check that no byte changes: the same requests on the pass-through and on the
+ * synthetic path (the app wrapped, so another app runs it) give the same raw bytes and log lines.
+ */
+import { Socket } from 'node:net'
+import { Readable } from 'node:stream'
+
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
+import { describe, expect, it } from 'vitest'
+
+import { differential } from '@wsgi/conformance'
+
+import { fromExpress } from './from-express.ts'
+
+const BIG = 'x'.repeat(300 * 1024)
+
+function app(): express.Express {
+  const api = express()
+  // No stack traces in error pages: the frames of the two paths differ.
+  api.set('env', 'production')
+  api.get('/json', (_req, res) => {
+    res.json({ hello: 'world' })
+  })
+  api.get('/stream', (_req, res) => {
+    res.type('text/plain')
+    res.write('one,')
+    setImmediate(() => {
+      res.write('two,')
+      res.end('three')
+    })
+  })
+  api.get('/plain', (_req, res) => {
+    // Node's implicit Content-Length (res.end(data) with no length set).
+    res.end('plain')
+  })
+  api.get('/no-content', (_req, res) => {
+    res.status(204).end()
+  })
+  api.get('/not-modified', (_req, res) => {
+    res.status(304).end()
+  })
+  api.get('/cookies', (_req, res) => {
+    res.cookie('a', '1')
+    res.cookie('b', '2', { httpOnly: true })
+    res.send('cookies')
+  })
+  api.get('/server', (_req, res) => {
+    res.set('X-First', '1')
+    res.set('Server', 'mine')
+    res.send('own server header')
+  })
+  api.get('/hop', (_req, res) => {
+    res.set('Connection', 'close, X-Hop')
+    res.set('X-Hop', 'dropped')
+    res.set('Keep-Alive', 'timeout=1')
+    res.send('hop-by-hop')
+  })
+  api.get('/redirect', (_req, res) => {
+    res.redirect('/json')
+  })
+  api.get('/big', (_req, res) => {
+    res.type('text/plain').send(BIG)
+  })
+  api.get('/readable', (_req, res) => {
+    res.type('text/plain')
+    Readable.from(['a', 'b', 'c']).pipe(res)
+  })
+  api.get('/sync-error', () => {
+    throw new Error('sync failure')
+  })
+  api.get('/async-error', (_req, _res, next: NextFunction) => {
+    setImmediate(() => {
+      next(new Error('async failure'))
+    })
+  })
+  api.get('/slow', (_req, res) => {
+    res.write('start')
+    const timer = setInterval(() => res.write('.'), 5)
+    res.on('close', () => {
+      clearInterval(timer)
+    })
+  })
+  api.get('/which', (req: Request, res: Response) => {
+    res.send(req.socket instanceof Socket ? 'native' : 'synthetic')
+  })
+  api.post('/upload', express.text({ type: () => true }), (req, res) => {
+    res.send(`got ${String(req.body).length}`)
+  })
+  return api
+}
+
+function get(path: string, extra = ''): string {
+  return `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${extra}\r\n`
+}
+
+describe('fromExpress on makeServer: pass-through and synthetic path send the same bytes', () => {
+  it('takes the pass-through for a plain GET, the synthetic path when wrapped', async () => {
+    const [which] = await differential(fromExpress(app()), [{ raw: get('/which') }])
+    expect(which?.fast.bytes).toContain('\r\n\r\nnative')
+    expect(which?.synthetic.bytes).toContain('\r\n\r\nsynthetic')
+  })
+
+  it.each([
+    ['JSON', get('/json')],
+    ['a streamed body', get('/stream')],
+    ['an implicit Content-Length', get('/plain')],
+    ['HEAD', 'HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+    ['204', get('/no-content')],
+    ['304', get('/not-modified')],
+    ['several Set-Cookie', get('/cookies')],
+    ["the app's own Server header", get('/server')],
+    ['hop-by-hop headers the app set', get('/hop')],
+    ['a redirect', get('/redirect')],
+    ['a big body', get('/big')],
+    ['a piped stream', get('/readable')],
+    ['an error thrown in a route', get('/sync-error')],
+    ['an error passed to next() later', get('/async-error')],
+    ['a 404', get('/nowhere?x=%2F&y=1')],
+    [
+      'a chunked upload (synthetic both ways)',
+      'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    ],
+    [
+      'a sized upload (synthetic both ways)',
+      'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello',
+    ],
+  ])('%s', async (_name, raw) => {
+    const [result] = await differential(fromExpress(app()), [{ raw }])
+    expect(result?.fast.bytes).not.toBe('')
+    expect(result?.fast).toEqual(result?.synthetic)
+  })
+
+  it('logs nothing for a client that leaves mid-response, either way', async () => {
+    const [result] = await differential(fromExpress(app()), [{ raw: get('/slow'), abortAfter: 50 }])
+    expect(result?.fast.log).toEqual([])
+    expect(result?.fast.log).toEqual(result?.synthetic.log)
+  })
+})

@@ -1,0 +1,79 @@
+/**
+ * `fromFastify` on `makeServer` hands Fastify the server's own `req`/`res` (the pass-through);
+ * these tests check that no byte changes: the same requests on the pass-through and on the
+ * synthetic path (the app wrapped, so another app runs it) give the same raw bytes and log lines.
+ */
+import { Socket } from 'node:net'
+import { Readable } from 'node:stream'
+
+import Fastify from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { describe, expect, it } from 'vitest'
+
+import { differential } from '@wsgi/conformance'
+
+import { fromFastify } from './from-fastify.ts'
+
+const BIG = 'z'.repeat(300 * 1024)
+
+function app(): FastifyInstance {
+  const fastify = Fastify()
+  fastify.get('/json', () => ({ hello: 'world' }))
+  fastify.get('/stream', async (_request, reply) => {
+    return reply.type('text/plain').send(Readable.from(['one,', 'two,', 'three']))
+  })
+  fastify.get('/no-content', (_request, reply) => reply.code(204).send())
+  fastify.get('/not-modified', (_request, reply) => reply.code(304).send())
+  fastify.get('/cookies', async (_request, reply) => {
+    reply.header('Set-Cookie', ['a=1', 'b=2; HttpOnly'])
+    return 'cookies'
+  })
+  fastify.get('/redirect', async (_request, reply) => reply.redirect('/json'))
+  fastify.get('/big', async (_request, reply) => reply.type('text/plain').send(BIG))
+  fastify.get('/sync-error', () => {
+    throw new Error('sync failure')
+  })
+  fastify.get('/async-error', async () => {
+    await new Promise((resolve) => setImmediate(resolve))
+    throw Object.assign(new Error('teapot'), { statusCode: 418 })
+  })
+  fastify.get('/which', (request) =>
+    request.raw.socket instanceof Socket ? 'native' : 'synthetic',
+  )
+  fastify.post('/upload', (request) => `got ${JSON.stringify(request.body).length}`)
+  return fastify
+}
+
+function get(path: string): string {
+  return `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`
+}
+
+describe('fromFastify on makeServer: pass-through and synthetic path send the same bytes', () => {
+  it('takes the pass-through for a plain GET, the synthetic path when wrapped', async () => {
+    const [which] = await differential(fromFastify(app()), [{ raw: get('/which') }])
+    expect(which?.fast.bytes).toContain('\r\n\r\nnative')
+    expect(which?.synthetic.bytes).toContain('\r\n\r\nsynthetic')
+  })
+
+  it.each([
+    ['JSON', get('/json')],
+    ['a streamed body', get('/stream')],
+    ['HEAD', 'HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+    ['204', get('/no-content')],
+    ['304', get('/not-modified')],
+    ['several Set-Cookie', get('/cookies')],
+    ['a redirect', get('/redirect')],
+    ['a big body', get('/big')],
+    ['an error thrown', get('/sync-error')],
+    ['an error thrown later', get('/async-error')],
+    ['a 404', get('/nowhere?x=%2F')],
+    [
+      'a JSON upload (synthetic both ways)',
+      'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
+    ],
+  ])('%s', async (_name, raw) => {
+    const [result] = await differential(fromFastify(app()), [{ raw }])
+    expect(result?.fast.bytes).not.toBe('')
+    expect(result?.fast).toEqual(result?.synthetic)
+  })
+})

@@ -1,0 +1,109 @@
+/**
+ * `fromKoa` on `makeServer` hands Koa the server's own `req`/`res` (the pass-through); these
+ * tests check that no byte changes: the same requests on the pass-through and on the synthetic
+ * path (the app wrapped, so another app runs it) give the same raw bytes and log lines.
+ */
+import { Socket } from 'node:net'
+import { Readable } from 'node:stream'
+
+import Koa from 'koa'
+import { describe, expect, it } from 'vitest'
+
+import { differential } from '@wsgi/conformance'
+
+import { environOf } from './_internal/environ-link.ts'
+import { fromKoa } from './from-koa.ts'
+
+const BIG = 'y'.repeat(300 * 1024)
+
+function app(): Koa {
+  const koa = new Koa()
+  koa.on('error', () => {
+    // Koa logs errors to stderr by default; the test keeps quiet.
+  })
+  koa.use(async (ctx) => {
+    switch (ctx.path) {
+      case '/json':
+        ctx.body = { hello: 'world' }
+        return
+      case '/stream':
+        ctx.type = 'text/plain'
+        ctx.body = Readable.from(['one,', 'two,', 'three'])
+        return
+      case '/no-content':
+        ctx.status = 204
+        return
+      case '/not-modified':
+        ctx.status = 304
+        return
+      case '/cookies':
+        ctx.cookies.set('a', '1', { signed: false })
+        ctx.cookies.set('b', '2', { signed: false })
+        ctx.body = 'cookies'
+        return
+      case '/redirect':
+        ctx.redirect('/json')
+        return
+      case '/big':
+        ctx.body = BIG
+        return
+      case '/sync-error':
+        throw new Error('sync failure')
+      case '/async-error':
+        await new Promise((resolve) => setImmediate(resolve))
+        ctx.throw(418, 'teapot')
+        return
+      case '/environ':
+        ctx.body = String(environOf(ctx)?.REQUEST_METHOD)
+        return
+      case '/which':
+        ctx.body = ctx.req.socket instanceof Socket ? 'native' : 'synthetic'
+        return
+      case '/upload': {
+        let size = 0
+        for await (const chunk of ctx.req) size += (chunk as Buffer).length
+        ctx.body = `got ${String(size)}`
+        return
+      }
+      default:
+        // Koa's 404
+        return
+    }
+  })
+  return koa
+}
+
+function get(path: string): string {
+  return `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`
+}
+
+describe('fromKoa on makeServer: pass-through and synthetic path send the same bytes', () => {
+  it('takes the pass-through for a plain GET, the synthetic path when wrapped', async () => {
+    const [which] = await differential(fromKoa(app()), [{ raw: get('/which') }])
+    expect(which?.fast.bytes).toContain('\r\n\r\nnative')
+    expect(which?.synthetic.bytes).toContain('\r\n\r\nsynthetic')
+  })
+
+  it.each([
+    ['JSON', get('/json')],
+    ['a streamed body', get('/stream')],
+    ['HEAD', 'HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+    ['204', get('/no-content')],
+    ['304', get('/not-modified')],
+    ['several Set-Cookie', get('/cookies')],
+    ['a redirect', get('/redirect')],
+    ['a big body', get('/big')],
+    ['an error thrown', get('/sync-error')],
+    ['an error thrown later', get('/async-error')],
+    ['environOf(ctx)', get('/environ')],
+    ['a 404', get('/nowhere?x=%2F')],
+    [
+      'a chunked upload (synthetic both ways)',
+      'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    ],
+  ])('%s', async (_name, raw) => {
+    const [result] = await differential(fromKoa(app()), [{ raw }])
+    expect(result?.fast.bytes).not.toBe('')
+    expect(result?.fast).toEqual(result?.synthetic)
+  })
+})

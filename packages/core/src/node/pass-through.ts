@@ -1,0 +1,321 @@
+/**
+ * The pass-through of `fromNodeListener`: when nothing stands between a Node server's handler
+ * and the listener app, the listener gets the server's own `req`/`res` instead of synthetic ones,
+ * and the bytes it writes go to the client directly (no synthetic socket, no parse of its output,
+ * no second `writeHead`).
+ *
+ * A server handler opts in per request by offering a {@link NativeRoute} ({@link offerRoute}):
+ * itself, with its environ, its `startResponse`, the app it runs and the native objects. The
+ * listener app takes the route ({@link takeRoute}) only when it is that very app, called with
+ * that very environ and `startResponse`: any middleware in between (one that wraps
+ * `startResponse` or the body, a dispatcher, a validator) means another app or another
+ * `startResponse`, and the synthetic path runs. The route then writes what the server's own
+ * `writeHead` would have added (its `Server` header first, hop-by-hop headers the listener set
+ * dropped) and counts the body bytes, so the head, the body and the access-log line are the same
+ * bytes the synthetic path produces.
+ *
+ * @module
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+
+import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
+import { NODE_RESPONSE_KEY, clientLeft } from './extension-environ.ts'
+import { abortedError } from './synthetic-request.ts'
+import { connectionNamed, isDropped } from './synthetic-head.ts'
+
+/** What a server handler offers a listener app for one request (see the module notes). */
+export interface NativeRoute {
+  /** The environ the handler made for this request. */
+  readonly environ: WSGIEnvironment | undefined
+  /** The handler's own `startResponse`. */
+  readonly startResponse: StartResponse
+  /** The app the handler runs. */
+  readonly nativeApp: WSGIApplication
+  readonly request: IncomingMessage
+  readonly response: ServerResponse
+  /** The `Server` header the handler writes before the app's headers, if any. */
+  readonly serverSoftware: string | undefined
+  /** Called right before Node renders the head (to close the connection on a shutdown, say). */
+  beforeNativeHead(): void
+}
+
+/**
+ * The body a listener app resolves with on the pass-through: the response was sent already.
+ * `status` (the code) and `bytes` (body bytes written) are what the access log needs.
+ */
+export class NativeSent implements Iterable<Uint8Array> {
+  status = ''
+  bytes = 0;
+
+  *[Symbol.iterator](): Iterator<Uint8Array> {
+    // Nothing: the listener wrote to the client itself.
+  }
+}
+
+const kRoute = Symbol('wsgits.nativeRoute')
+const passThroughApps = new WeakSet<WSGIApplication>()
+
+interface RouteHolder {
+  [kRoute]?: NativeRoute | undefined
+}
+
+/** Mark `app` as one that can take a {@link NativeRoute} (a `fromNodeListener` app). */
+export function markPassThrough(app: WSGIApplication): void {
+  passThroughApps.add(app)
+}
+
+/** True for an app made by `fromNodeListener`: offering it a route may pay. */
+export function isPassThroughApp(app: unknown): boolean {
+  return typeof app === 'function' && passThroughApps.has(app as WSGIApplication)
+}
+
+/** Offer `route` to the app that `route.nativeApp` is (taken at most once). */
+export function offerRoute(route: NativeRoute): void {
+  ;(route.response as ServerResponse & RouteHolder)[kRoute] = route
+}
+
+/**
+ * The route offered for `environ`'s request, when `app` is the app it was offered to and is
+ * called with the handler's own environ and `startResponse`; else undefined.
+ */
+export function takeRoute(
+  environ: WSGIEnvironment,
+  startResponse: StartResponse,
+  app: WSGIApplication,
+): NativeRoute | undefined {
+  const res = environ[NODE_RESPONSE_KEY] as (ServerResponse & RouteHolder) | undefined
+  if (res === undefined) return undefined
+  const route = res[kRoute]
+  if (route === undefined) return undefined
+  if (route.nativeApp !== app || route.startResponse !== startResponse) return undefined
+  if (route.environ !== environ) return undefined
+  res[kRoute] = undefined
+  return route
+}
+
+/**
+ * True when a request can go to a listener as it is: HTTP/1.1, an origin-form target, no body
+ * announced (the drain and `100 Continue` rules of the server then have nothing to do), and
+ * headers the environ carries unchanged (no name with `_`, which the environ drops; no repeated
+ * name, which it joins).
+ */
+export function passesThrough(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false
+  const url = req.url
+  if (url?.charCodeAt(0) !== 0x2f) return false
+  const headers = req.headers
+  if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) {
+    return false
+  }
+  if (headers.expect !== undefined) return false
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] ?? '').includes('_')) return false
+  return Object.keys(headers).length * 2 === raw.length
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string') {
+    return Buffer.byteLength(
+      chunk,
+      typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+    )
+  }
+  return ArrayBuffer.isView(chunk) ? chunk.byteLength : 0
+}
+
+type HeaderArg = OutgoingHttpHeaders | readonly unknown[] | null | undefined
+
+interface NodeResponse extends ServerResponse {
+  _storeHeader(firstLine: string, headers: HeaderArg): void
+  _hasBody: boolean
+  _contentLength: number | null
+}
+
+// Node's own header table (`res[kOutHeaders]`): { lowercased name: [name, value] }.
+let kOutHeaders: symbol | undefined
+
+/** The header fields of `headers` (any form `_storeHeader` takes), as name/value pairs. */
+function fieldsOf(res: NodeResponse, headers: HeaderArg): [string, unknown][] {
+  const fields: [string, unknown][] = []
+  if (headers === null || headers === undefined) return fields
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const entry of headers as [string, unknown][]) fields.push([entry[0], entry[1]])
+    } else {
+      for (let i = 0; i < headers.length; i += 2) {
+        fields.push([headers[i] as string, headers[i + 1]])
+      }
+    }
+    return fields
+  }
+  const table =
+    kOutHeaders === undefined ? undefined : (res as unknown as Record<symbol, unknown>)[kOutHeaders]
+  const record = headers as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    const value = record[key]
+    if (headers === table) {
+      const entry = value as [string, unknown]
+      fields.push([entry[0], entry[1]])
+    } else {
+      fields.push([key, value])
+    }
+  }
+  return fields
+}
+
+/**
+ * The head as the synthetic path writes it: `Server` first (unless the listener sent one), the
+ * listener's headers without the hop-by-hop ones, and an implicit `Content-Length` (Node's, for
+ * `res.end(data)`) after `Date`, where the synthetic path finds it. Returns the first line and the
+ * headers to hand to Node (`headers` itself when only the `Server` line changes).
+ */
+function rewriteHead(
+  res: NodeResponse,
+  firstLine: string,
+  headers: HeaderArg,
+  software: string | undefined,
+): [string, HeaderArg] {
+  const fields = fieldsOf(res, headers)
+  let named: Set<string> | undefined
+  let change = false
+  let length = false
+  let date = false
+  let server = false
+  for (const [name, value] of fields) {
+    const lower = name.toLowerCase()
+    if (lower === 'content-length' || lower === 'trailer') length = true
+    else if (lower === 'transfer-encoding') {
+      // The synthetic response framed it itself: no length there, so the server chunks it.
+      length = true
+      res._contentLength = null
+    } else if (lower === 'date') date = true
+    else if (lower === 'server') server = true
+    else if (lower === 'connection') named = connectionNamed(String(value), named)
+    if (isDropped(name, true)) change = true
+  }
+  const line = software === undefined || server ? firstLine : `${firstLine}Server: ${software}\r\n`
+  const implicitLength = !length && res._hasBody && typeof res._contentLength === 'number'
+  if (!change && named === undefined && !implicitLength) return [line, headers]
+  const flat: unknown[] = []
+  for (const [name, value] of fields) {
+    if (isDropped(name, true) || named?.has(name.toLowerCase()) === true) continue
+    flat.push(name, value)
+  }
+  if (implicitLength) {
+    if (!date && res.sendDate) flat.push('Date', new Date().toUTCString())
+    flat.push('Content-Length', String(res._contentLength))
+  }
+  return [line, flat]
+}
+
+/**
+ * Make `res` write its head as the route's handler would, count its body bytes into `sent`, and
+ * call `ends` once it ended.
+ * Own properties of this one response: Express swaps the prototype, not own members.
+ */
+function watch(route: NativeRoute, sent: NativeSent, ends: () => void): void {
+  const res = route.response as NodeResponse
+  const storeHeader = res._storeHeader.bind(res)
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean
+  const end = res.end.bind(res) as (...args: unknown[]) => unknown
+  kOutHeaders ??= Object.getOwnPropertySymbols(res).find(
+    (symbol) => symbol.description === 'kOutHeaders',
+  )
+  res._storeHeader = function storeNativeHead(this: NodeResponse, firstLine, headers) {
+    route.beforeNativeHead()
+    const [line, fields] = rewriteHead(this, firstLine, headers, route.serverSoftware)
+    storeHeader(line, fields)
+  }
+  res.write = function countWrite(this: NodeResponse, ...args: unknown[]): boolean {
+    const ended = this.writableEnded
+    const ok = write(...args)
+    if (!ended && this._hasBody) sent.bytes += byteLength(args[0], args[1])
+    return ok
+  } as ServerResponse['write']
+  res.end = function countEnd(this: NodeResponse, ...args: unknown[]): NodeResponse {
+    const ended = this.writableEnded
+    end(...args)
+    if (!ended && this._hasBody && typeof args[0] !== 'function') {
+      sent.bytes += byteLength(args[0], args[1])
+    }
+    // end() just changed writableEnded (TypeScript still narrows it to false).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    if (!ended && this.writableEnded) ends()
+    return this
+  } as NodeResponse['end']
+}
+
+/**
+ * Give `res` back to the handler as it came, for its error page: the synthetic path's page never
+ * carries what the listener set on its own response before it failed.
+ */
+function unwatch(res: ServerResponse): void {
+  const own = res as unknown as Record<string, unknown>
+  delete own['_storeHeader']
+  delete own['write']
+  delete own['end']
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+}
+
+/**
+ * Run `listener` on the route's own `req`/`res`. Resolves with a {@link NativeSent} once the
+ * listener ended the response; rejects with the listener's error (before the head: the handler answers
+ * 500; after: it cuts the connection), with the error `res` was destroyed with, or as a client
+ * disconnect when the client left.
+ */
+export function runPassThrough(
+  route: NativeRoute,
+  environ: WSGIEnvironment,
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+  prepare:
+    ((req: IncomingMessage, res: ServerResponse, environ: WSGIEnvironment) => void) | undefined,
+): Promise<ResponseBody> {
+  const req = route.request
+  const res = route.response
+  if (clientLeft(res)) return Promise.reject(abortedError())
+  // As on a synthetic request: the full target (the same as req.url at the root mount).
+  ;(req as IncomingMessage & { originalUrl?: string | undefined }).originalUrl = req.url
+  const sent = new NativeSent()
+  return new Promise<ResponseBody>((resolve, reject) => {
+    let settled = false
+    // Resolved when the listener ended the response, as the handler's own path is done after its
+    // res.end(): a response queued behind a pipelined one may never see 'finish' (nor 'close')
+    // when the connection is cut first.
+    const onEnd = (): void => {
+      if (settled) return
+      settled = true
+      res.off('close', onClose)
+      sent.status = String(res.statusCode)
+      resolve(sent)
+    }
+    const onClose = (): void => {
+      if (settled) return
+      settled = true
+      reject(res.errored ?? abortedError())
+    }
+    const fail = (error: unknown): void => {
+      if (settled) return
+      settled = true
+      res.off('close', onClose)
+      if (!res.headersSent) unwatch(res)
+      // The listener's own error, as thrown: the handler logs it and answers (or cuts).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      reject(error)
+    }
+    watch(route, sent, onEnd)
+    res.once('close', onClose)
+    try {
+      prepare?.(req, res, environ)
+      const returned = listener(req, res)
+      if (
+        typeof returned === 'object' &&
+        returned !== null &&
+        typeof (returned as { then?: unknown }).then === 'function'
+      ) {
+        ;(returned as PromiseLike<unknown>).then(undefined, fail)
+      }
+    } catch (error) {
+      fail(error)
+    }
+  })
+}
