@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 
 import { differential } from '@wsgi/conformance'
 
-import { environOf } from './_internal/environ-link.ts'
+import { environOf } from './environ-of.ts'
 import { fromKoa } from './from-koa.ts'
 
 const BIG = 'y'.repeat(300 * 1024)
