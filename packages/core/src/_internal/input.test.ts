@@ -39,6 +39,18 @@ describe('InputReader#read(size)', () => {
     expect(joined.buffer.byteLength).toBe(5)
   })
 
+  it('joins large chunks into a plain Uint8Array of its own, every byte from the chunks', async () => {
+    // Above the size where the join is not zero-filled first: no stale memory, no pooled Buffer.
+    const a = new Uint8Array(5000).fill(1)
+    const b = new Uint8Array(7000).fill(2)
+    const joined = await new InputReader([a, b]).read()
+    expect(Object.getPrototypeOf(joined)).toBe(Uint8Array.prototype)
+    expect(joined.byteOffset).toBe(0)
+    expect(joined.buffer.byteLength).toBe(12000)
+    expect(joined.subarray(0, 5000).every((byte) => byte === 1)).toBe(true)
+    expect(joined.subarray(5000).every((byte) => byte === 2)).toBe(true)
+  })
+
   it('reads everything when size is omitted or negative', async () => {
     expect(dec(await new InputReader([enc('ab'), enc('cd')]).read())).toBe('abcd')
     expect(dec(await new InputReader([enc('ab'), enc('cd')]).read(-1))).toBe('abcd')

@@ -19,6 +19,7 @@ import type { ErrorStream, HeaderList, InputStream, WSGIEnvironment } from '../t
 import { TextErrorStream } from '../_internal/error-stream.ts'
 import { InputReader } from '../_internal/input.ts'
 import { expectsContinue, fillRequestEnviron } from './environ.ts'
+import type { RequestEnvironOptions } from './environ.ts'
 import { addExtensionEnviron } from './extension-environ.ts'
 import type { NextFunction, NodeHandlerOptions } from './handler-options.ts'
 import {
@@ -102,6 +103,17 @@ export abstract class NodeInputHandler extends HostHandler {
     const env = this.environ as Record<string, unknown>
     fillRequestEnviron(env, this.request, this.options, this.#customBase)
     this.addExtensionVars()
+  }
+
+  /**
+   * The CGI variables of the request (as core's `addRequestEnviron`), told what
+   * {@link setupEnviron} knows of the environ's other keys, so none is searched for per header:
+   * for a subclass whose `addCgiVars` does not call this class's (the Fastify adapter's, with a
+   * mount of its own).
+   */
+  protected addRequestVars(options: RequestEnvironOptions | undefined): void {
+    const env = this.environ as Record<string, unknown>
+    fillRequestEnviron(env, this.request, options, this.#customBase)
   }
 
   /**
