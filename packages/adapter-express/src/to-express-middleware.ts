@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http'
 import type { RequestHandler } from 'express'
 
 import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
+import { passBodyOn } from '@wsgi/core/node'
 import type { Middleware, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
 import { ResponseCapture } from './_internal/capture.ts'
@@ -86,6 +87,9 @@ export function toExpressMiddleware(
         )
       }
       passed = true
+      // `req` and its body go on to the rest of the chain: no handler here drains it.
+      passBodyOn(environ)
+      passBodyOn(handler.environ)
       applyEnvironChanges(req, before, environ)
       environs.set(req, environ)
       capture.install()

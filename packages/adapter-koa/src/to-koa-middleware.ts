@@ -11,6 +11,7 @@
 import type Koa from 'koa'
 
 import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
+import { passBodyOn } from '@wsgi/core/node'
 import type { Middleware, WSGIApplication } from '@wsgi/core/types'
 
 import { linkEnviron } from './_internal/environ-link.ts'
@@ -66,6 +67,9 @@ const restOfChain: WSGIApplication = async (environ, startResponse) => {
   nexts.delete(ctx)
   const restore = applyEnviron(ctx, environ, snapshots.get(ctx) ?? snapshotOf(environ))
   const outer = environOf(ctx)
+  // `ctx.req` and its body go on to the rest of the chain: no handler here drains it.
+  passBodyOn(environ)
+  passBodyOn(outer)
   linkEnviron(ctx.req, environ)
   try {
     await next()

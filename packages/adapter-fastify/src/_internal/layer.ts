@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 import { WSGIError } from '@wsgi/core/errors'
+import { passBodyOn } from '@wsgi/core/node'
 import type { InputStream, ResponseBody, StartResponse, WSGIEnvironment } from '@wsgi/core/types'
 
 import { CLIENT_GONE } from '../fastify-handler.ts'
@@ -73,6 +74,9 @@ export class Layer {
       )
     }
     this.handedOn = environ
+    // The request and its body go on to Fastify's lifecycle: no handler here drains it.
+    passBodyOn(environ)
+    passBodyOn(this.handler.environ)
     this.#applyRequestChanges(environ)
     this.#resume()
     const response = await this.#captured

@@ -28,6 +28,7 @@ export {
   bodyWasRead,
   hasBody,
   inputOf,
+  passBodyOn,
   replayEnviron,
 } from './request-body.ts'
 export type { BodySource } from './request-body.ts'

@@ -31,6 +31,7 @@ import {
   lingerClose,
   newEnviron,
 } from './handler-support.ts'
+import { bodyPassedOn, noteInputRequest } from './request-body.ts'
 import { parseDecimal } from './synthetic-socket.ts'
 
 const DEFAULT_DRAIN_LIMIT = 1024 * 1024
@@ -144,6 +145,7 @@ export abstract class NodeInputHandler extends HostHandler {
         : limit === undefined
           ? new InputReader(body)
           : new InputReader(body, { limit })
+    noteInputRequest(this.#input, this.request)
     return this.#input
   }
 
@@ -174,7 +176,8 @@ export abstract class NodeInputHandler extends HostHandler {
    * more unread body bytes than `drainLimit`: draining them would not pay, so the client is told
    * at once that the connection ends with this answer (send `Connection: close` when it says
    * so). Call it only for a response that goes out whole. A chunked body's size is unknown: it
-   * is drained, and the connection closed without notice if it turns out larger.
+   * is drained, and the connection closed without notice if it turns out larger. False when the
+   * request went on down the host's chain (`passBodyOn`): its body is the host's.
    *
    * For a subclass that sends the response itself (the Fastify adapter); `NodeHandler` calls it
    * for its own whole responses.
@@ -182,7 +185,7 @@ export abstract class NodeInputHandler extends HostHandler {
   protected closesForUnreadBody(): boolean {
     const req = this.request
     const env = this.environ
-    if (req.complete || env === undefined) return false
+    if (req.complete || env === undefined || bodyPassedOn(this.#input)) return false
     const length = parseDecimal(env.CONTENT_LENGTH)
     if (length <= (this.options.drainLimit ?? DEFAULT_DRAIN_LIMIT)) return false
     const res = this.response as ServerResponse & { _sent100?: boolean }
@@ -215,11 +218,14 @@ export abstract class NodeInputHandler extends HostHandler {
    * then switches an untouched body to being dropped, however long it takes).
    *
    * For a subclass that sends the response itself (the Fastify adapter); `NodeHandler` calls it
-   * when it ends its own response.
+   * when it ends its own response. Nothing when the request went on down the host's chain
+   * (`passBodyOn`): the host's body reader owns it, and ends it as its own.
    */
   protected drainUnreadBody(): void {
     const req = this.request
     const body = this.#body
+    // The request went on down the host's chain, whose body reader owns it (see passBodyOn).
+    if (bodyPassedOn(this.#input)) return
     if (!body?.started) {
       // Nobody read the body: Node drops what already arrived; only a body still on its way
       // needs us (Node would read all of it, however large).

@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http'
 import { WSGIError } from '../errors.ts'
 import type { InputStream } from '../types.ts'
 import { InputReader } from '../_internal/input.ts'
+import { bodySourceOf } from './synthetic-request.ts'
 
 /** What `wsgi.input` should serve. */
 export type BodySource =
@@ -131,4 +132,38 @@ export function inputOf(
   if (source.kind === 'stream') return stream()
   if (source.kind === 'replay') return InputReader.fromBytes(source.bytes)
   return new ConsumedInput(advice)
+}
+
+// The `wsgi.input` of each Node handler, by the request it reads: the way back from the input of
+// a handler on a synthetic request to the input that request is made from (see passBodyOn).
+const inputRequests = new WeakMap<object, IncomingMessage>()
+// Inputs whose request went on down the host's chain: their handler is not the body's last owner.
+const passedOn = new WeakSet<object>()
+
+/** Note that `input` reads `req` (core's Node handlers call it when they make `wsgi.input`). */
+export function noteInputRequest(input: InputStream, req: IncomingMessage): void {
+  inputRequests.set(input, req)
+}
+
+/**
+ * Mark the request body of `environ` as passed on down the host framework's chain (the inner app
+ * of `toExpressMiddleware`/`toKoaMiddleware`/`toFastifyMiddleware` calling `next()`): the host's
+ * own body reader now owns the real request. So no handler between the real request and this
+ * environ (the handlers of synthetic requests made from one another's environs, as
+ * `fromXMiddleware` makes them) drains what it thinks is unread, or closes the connection for it
+ * (`drainLimit`): two readers on one stream race, the inner request sees its input end short,
+ * and the drain resets a keep-alive connection. The host ends that request as it ends its own.
+ */
+export function passBodyOn(environ: Readonly<Record<string, unknown>> | undefined): void {
+  let input: unknown = environ?.['wsgi.input']
+  while (typeof input === 'object' && input !== null && !passedOn.has(input)) {
+    passedOn.add(input)
+    const req = inputRequests.get(input)
+    input = req === undefined ? undefined : bodySourceOf(req)?.input
+  }
+}
+
+/** True when the body `input` reads was passed on down the host's chain ({@link passBodyOn}). */
+export function bodyPassedOn(input: InputStream | undefined): boolean {
+  return input !== undefined && passedOn.has(input)
 }

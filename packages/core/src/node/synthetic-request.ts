@@ -79,6 +79,11 @@ export class RequestBodySource {
     this.#blockSize = blockSize
   }
 
+  /** The `wsgi.input` the body comes from (the environ's the request was made from). */
+  get input(): InputStream {
+    return this.#input
+  }
+
   /** Stops reading: the next `_read` ends the stream without touching `wsgi.input` again. */
   stop(): void {
     this.#stopped = true
