@@ -101,6 +101,15 @@ async function spawnPython(argv, stream, portPattern) {
   // Everything it writes goes on to the bench child's log.
   child.stdout.pipe(process.stdout)
   child.stderr.pipe(process.stderr)
+  // The bench child may exit without closing its server (the parent went away, the 3 s exit
+  // deadline): the Python server must not outlive it.
+  const killOnExit = () => {
+    child.kill('SIGTERM')
+  }
+  process.once('exit', killOnExit)
+  child.once('exit', () => {
+    process.off('exit', killOnExit)
+  })
   const port = await new Promise((resolve, reject) => {
     let seen = ''
     /** @param {Buffer} data */
