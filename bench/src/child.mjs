@@ -98,7 +98,11 @@ async function main() {
     }
     switch (message['type']) {
       case 'cpu':
-        reply({ cpu: cpuMicros(), rss: process.memoryUsage.rss() })
+        // A server of its own process (Python's) counts its CPU time, not this one's.
+        reply({
+          cpu: 'cpu' in running && running.cpu !== undefined ? running.cpu() : cpuMicros(),
+          rss: process.memoryUsage.rss(),
+        })
         return
       case 'rss-watch':
         peak = process.memoryUsage.rss()

@@ -87,7 +87,8 @@ function measureOnce(kind, child, workload, settings, seconds = settings.seconds
     const inproc = { ...options, seconds: Math.min(seconds, settings.inprocSeconds) }
     return measureInProcess(child, /** @type {'hello' | 'echo'} */ (workload), inproc)
   }
-  return measureRate(child, /** @type {'hello' | 'echo'} */ (workload), options)
+  const closes = STACKS[child.stack]?.closes === true
+  return measureRate(child, /** @type {'hello' | 'echo'} */ (workload), { ...options, closes })
 }
 
 /**
@@ -165,7 +166,7 @@ export async function runGroup(group, settings) {
         })
         children.set(stack, child)
         try {
-          await child.ready()
+          await child.ready(STACKS[stack]?.readyMs)
           if ((STACKS[stack]?.kind ?? 'http') === 'http') {
             const problem = await probe(child, group.workloads)
             if (problem !== undefined) throw new Error(`answers wrongly: ${problem}`)

@@ -69,6 +69,7 @@ const EXPRESS_IN_FASTIFY = 'Express app in Fastify'
 const EXPRESS_MW_IN_KOA = 'Express middleware in Koa'
 const KOA_MW_IN_EXPRESS = 'Koa middleware in Express'
 const FETCH_SERVER = 'fetch handler on a server'
+const PYTHON_APP = 'Python WSGI app (Flask)'
 
 /** @type {Group[]} */
 export const GROUPS = [
@@ -170,6 +171,18 @@ export const GROUPS = [
       ours('fetch-from', FETCH_SERVER, undefined, 'against srvx and h3'),
       peer('fetch-srvx', FETCH_SERVER),
       peer('fetch-h3', FETCH_SERVER),
+    ],
+  },
+  // A real Python app: Flask in Express through Pyodide (WebAssembly) against the same app on
+  // Python's own servers. No goal: WebAssembly's cost is the figure to show.
+  {
+    id: 'python',
+    kind: 'rate',
+    baseline: 'python-wsgiref',
+    workloads: ['hello', 'echo'],
+    contenders: [
+      ours('python-express', PYTHON_APP, undefined, 'Pyodide (WebAssembly), no goal'),
+      peer('python-gunicorn', PYTHON_APP),
     ],
   },
   {

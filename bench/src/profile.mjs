@@ -55,9 +55,13 @@ const file = join(
   `${stack.replace(/^file:.*\//, '').replace(/\W+/g, '-')}-${workload}.cpuprofile`,
 )
 const child = new Child(stack, { log: join(dir, 'server.log') })
-const options = { seconds: Number(values.seconds), connections: Number(values.connections) }
+const options = {
+  seconds: Number(values.seconds),
+  connections: Number(values.connections),
+  closes: STACKS[stack]?.closes === true,
+}
 try {
-  await child.ready()
+  await child.ready(STACKS[stack]?.readyMs)
   const kind = STACKS[stack]?.kind ?? 'http'
   if (workload === 'upload' || workload === 'download') {
     const problem = await probe(child, [workload])

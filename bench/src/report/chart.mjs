@@ -35,6 +35,7 @@ const SHORT = /** @type {Record<string, string>} */ ({
   'Express middleware in Koa': 'Express mw in Koa',
   'Koa middleware in Express': 'Koa mw in Express',
   'fetch handler on a server': 'fetch handler',
+  'Python WSGI app (Flask)': 'Flask app',
 })
 
 /**

@@ -9,17 +9,23 @@
  * @module
  */
 
-/** A server that listens: its port, and how to stop it. */
-/** @typedef {{ port: number, close(): Promise<void> }} Running */
+/**
+ * A server that listens: its port, and how to stop it; `cpu` when the server is a process of its
+ * own (the Python ones), whose CPU time (µs) the child answers instead of its own.
+ */
+/** @typedef {{ port: number, close(): Promise<void>, cpu?: () => number }} Running */
 /** An in-process target: one call, and how to stop it. */
 /** @typedef {{ call(request: import('../apps/call.mjs').CallRequest): Promise<import('../apps/call.mjs').CallResult>, close(): Promise<void> }} InProcess */
 
 /**
  * @typedef {object} StackInfo
  * @property {string} label what runs, in a few words (the table's text)
- * @property {'node' | 'express' | 'koa' | 'fastify' | 'hono' | 'inproc'} module the module under stacks/
+ * @property {'node' | 'express' | 'koa' | 'fastify' | 'hono' | 'inproc' | 'python'} module the module under stacks/
  * @property {Array<[pkg: string, name: string]>} requires our exports it needs
  * @property {'http' | 'inproc'} kind served over a socket, or called in-process
+ * @property {string} [python] needs python3 with Flask (`flask`), and gunicorn too (`gunicorn`)
+ * @property {number} [readyMs] how long it may take to start (Pyodide loads for seconds)
+ * @property {boolean} [closes] closes each connection after its answer (no keep-alive)
  */
 
 /**
@@ -30,6 +36,22 @@
  * @returns {StackInfo}
  */
 const stack = (label, module, requires = [], kind = 'http') => ({ label, module, requires, kind })
+
+/**
+ * A stack of the Python group.
+ *
+ * @param {string} label
+ * @param {'flask' | 'gunicorn'} python
+ * @param {Array<[string, string]>} [requires]
+ * @param {boolean} [closes] no keep-alive: wsgiref speaks HTTP/1.0, gunicorn's sync worker closes
+ * @returns {StackInfo}
+ */
+const pythonStack = (label, python, requires = [], closes = false) => ({
+  ...stack(label, 'python', requires),
+  python,
+  readyMs: 120_000,
+  closes,
+})
 
 const SIMPLE = /** @type {[string, string]} */ (['@wsgi/core/simple-server', 'makeServer'])
 
@@ -102,6 +124,13 @@ export const STACKS = {
   ]),
   'hono-whatwg': stack('Hono app on @whatwg-node/server', 'hono'),
 
+  'python-wsgiref': pythonStack('Flask app on wsgiref.simple_server', 'flask', [], true),
+  'python-gunicorn': pythonStack('Flask app on gunicorn (1 sync worker)', 'gunicorn', [], true),
+  'python-express': pythonStack('toExpress(fromPython(flaskApp)) in Express', 'flask', [
+    ['@wsgi/adapter-express', 'toExpress'],
+    ['@wsgi/adapter-python', 'fromPython'],
+  ]),
+
   'express-inject': stack('light-my-request inject(expressApp)', 'inproc', [], 'inproc'),
   'express-call': stack(
     'fromExpress(app) called in-process',
@@ -148,6 +177,10 @@ export async function unavailable(id) {
     if (typeof mod[name] !== 'function') {
       return `not available yet: ${pkg} has no export ${name} in its built dist`
     }
+  }
+  if (info.python !== undefined) {
+    const { pythonMissing } = await import('./python.mjs')
+    return pythonMissing(info.python === 'gunicorn')
   }
   return undefined
 }
