@@ -134,15 +134,23 @@ export function inputOf(
   return new ConsumedInput(advice)
 }
 
-// The `wsgi.input` of each Node handler, by the request it reads: the way back from the input of
-// a handler on a synthetic request to the input that request is made from (see passBodyOn).
-const inputRequests = new WeakMap<object, IncomingMessage>()
+// The request a Node handler's `wsgi.input` reads, on the input itself: the way back from the
+// input of a handler on a synthetic request to the input that request is made from (see
+// passBodyOn). Not a WeakMap: V8's scavenger keeps the value of an entry in an old-space table
+// alive, and a request reaches its input again (through the environ the bridges link to it), so
+// every request's objects were promoted and freed only by a mark-compact (issue 16: GC at a
+// quarter of the `fromKoa` pass-through's time).
+const kInputRequest = Symbol('wsgits.inputRequest')
+
+interface RequestNoted {
+  [kInputRequest]?: IncomingMessage
+}
 // Inputs whose request went on down the host's chain: their handler is not the body's last owner.
 const passedOn = new WeakSet<object>()
 
 /** Note that `input` reads `req` (core's Node handlers call it when they make `wsgi.input`). */
 export function noteInputRequest(input: InputStream, req: IncomingMessage): void {
-  inputRequests.set(input, req)
+  ;(input as InputStream & RequestNoted)[kInputRequest] = req
 }
 
 /**
@@ -158,7 +166,7 @@ export function passBodyOn(environ: Readonly<Record<string, unknown>> | undefine
   let input: unknown = environ?.['wsgi.input']
   while (typeof input === 'object' && input !== null && !passedOn.has(input)) {
     passedOn.add(input)
-    const req = inputRequests.get(input)
+    const req = (input as RequestNoted)[kInputRequest]
     input = req === undefined ? undefined : bodySourceOf(req)?.input
   }
 }
