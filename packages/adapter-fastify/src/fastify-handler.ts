@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 import { WSGIError, toError } from '@wsgi/core/errors'
+import { statusCode } from '@wsgi/core/handlers'
 import { BodyFeed, NodeHandler, bodySource, inputOf } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
 import { InputReader } from '@wsgi/core/streams'
@@ -74,18 +75,6 @@ function hiddenError(error: unknown): Error {
   const code = (error as { code?: unknown } | null)?.code
   const hidden = Object.assign(new Error(GENERIC_ERROR), { statusCode: 500 })
   return typeof code === 'string' ? Object.assign(hidden, { code }) : hidden
-}
-
-/**
- * `'404 Not Found'` -> 404 (the status line was checked by `startResponse`: three digits first).
- * Arithmetic rather than `slice()` + `parseInt()`: it runs for every response.
- */
-function statusCodeOf(status: string): number {
-  const a = status.charCodeAt(0) - 48
-  const b = status.charCodeAt(1) - 48
-  const c = status.charCodeAt(2) - 48
-  if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) return a * 100 + b * 10 + c
-  return Number.parseInt(status.slice(0, 3), 10)
 }
 
 /**
@@ -238,7 +227,7 @@ export class FastifyHandler extends NodeHandler {
       else values.push(value)
     }
     const status = this.status ?? '500 Internal Server Error'
-    const code = statusCodeOf(status)
+    const code = statusCode(status)
     if (code < 100 || code > 599) {
       // Fastify's reply.code() takes no other; say so in the gateway's terms, before anything is set.
       throw new WSGIError(

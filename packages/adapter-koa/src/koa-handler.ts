@@ -13,6 +13,7 @@
 import type Koa from 'koa'
 
 import { toError } from '@wsgi/core/errors'
+import { statusCode } from '@wsgi/core/handlers'
 import { BodyFeed, NodeHandler, inputOf, replayEnviron } from '@wsgi/core/node'
 import type { BodySource, NodeHandlerOptions } from '@wsgi/core/node'
 import type { InputStream, WSGIApplication } from '@wsgi/core/types'
@@ -55,18 +56,6 @@ type Context = Koa.ParameterizedContext
 const FALLTHROUGH: Error = new Error('The response falls through to the next Koa middleware')
 
 const RESOLVED: Promise<void> = Promise.resolve()
-
-/**
- * `'404 Not Found'` -> 404 (the status line was checked by `startResponse`: three digits first).
- * Arithmetic rather than `slice()` + `parseInt()`: it runs for every response.
- */
-function statusCodeOf(status: string): number {
-  const a = status.charCodeAt(0) - 48
-  const b = status.charCodeAt(1) - 48
-  const c = status.charCodeAt(2) - 48
-  if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) return a * 100 + b * 10 + c
-  return Number.parseInt(status.slice(0, 3), 10)
-}
 
 // Koa 3 asserts that these two headers get exactly one value.
 function isSingleValue(lower: string): boolean {
@@ -184,7 +173,7 @@ export class KoaHandler extends NodeHandler {
    */
   protected override sendHead(): void {
     const status = this.status ?? '500 Internal Server Error'
-    const code = statusCodeOf(status)
+    const code = statusCode(status)
     if (code === 404 && this.#koaOptions.fallthrough === true) throw FALLTHROUGH
     this.#applyHead(code, status.slice(4))
     this.#settle('sent')

@@ -10,6 +10,7 @@
 
 export { BaseHandler, formatDateTime } from './base-handler.ts'
 export { HostHandler } from './host-handler.ts'
+export { isNullBodyStatus, statusCode } from './status.ts'
 export { SimpleHandler } from './simple-handler.ts'
 export type { HandlerStderr, HandlerStdin } from './simple-handler.ts'
 export { BaseCGIHandler, CGIHandler, IISCGIHandler, readEnviron } from './cgi-handler.ts'

@@ -19,18 +19,6 @@ export function streamDestroyed(): Error {
   })
 }
 
-/** The status code of a status line already checked by `startResponse` (`'404 Not Found'`). */
-export function statusCodeOf(status: string): number {
-  return (
-    (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + status.charCodeAt(2) - 48
-  )
-}
-
-/** True for status codes whose responses never carry a body (1xx, 204, 205, 304). */
-export function isNullBodyStatus(code: number): boolean {
-  return (code >= 100 && code < 200) || code === 204 || code === 205 || code === 304
-}
-
 /** `Content-Length` in any case, without a regular expression (this runs for every response). */
 export function isContentLength(name: string): boolean {
   return (

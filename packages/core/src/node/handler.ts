@@ -15,12 +15,11 @@ import type { EventEmitter } from 'node:events'
 import { Socket } from 'node:net'
 
 import { toError } from '../errors.ts'
+import { isNullBodyStatus, statusCode } from '../handlers/status.ts'
 import {
   ListHeaders,
   hasPresetHeaders,
   isContentLength,
-  isNullBodyStatus,
-  statusCodeOf,
   streamDestroyed,
   writeHead2,
 } from './handler-support.ts'
@@ -84,7 +83,7 @@ export class NodeHandler extends NodeInputHandler {
       super.cleanupHeaders()
       return
     }
-    if (isNullBodyStatus(statusCodeOf(status))) return
+    if (isNullBodyStatus(statusCode(status))) return
     const list = ListHeaders.listOf(headers)
     if (list === undefined) {
       for (const entry of headers) if (isContentLength(entry[0])) return
@@ -191,7 +190,7 @@ export class NodeHandler extends NodeInputHandler {
    */
   protected override decideBody(): void {
     super.decideBody()
-    const code = statusCodeOf(this.status ?? '')
+    const code = statusCode(this.status ?? '')
     if (code < 200) this.response.shouldKeepAlive = false
   }
 
@@ -231,7 +230,7 @@ export class NodeHandler extends NodeInputHandler {
     // sent none, and Connection/Transfer-Encoding; Content-Length is computed as in wsgiref.
     const res = this.response
     const status = this.status ?? '500 Internal Server Error'
-    const code = statusCodeOf(status)
+    const code = statusCode(status)
     const reason = status.slice(4)
     const headers = this.headers
     const software = this.serverSoftware
