@@ -8,9 +8,8 @@ import { Readable } from 'node:stream'
 
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
-import { describe, expect, it } from 'vitest'
 
-import { differential } from '@wsgi/conformance'
+import { COMMON_CASES, describePassThrough } from '@wsgi/conformance'
 
 import { fromFastify } from './from-fastify.ts'
 
@@ -44,36 +43,10 @@ function app(): FastifyInstance {
   return fastify
 }
 
-function get(path: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`
-}
-
-describe('fromFastify on makeServer: pass-through and synthetic path send the same bytes', () => {
-  it('takes the pass-through for a plain GET, the synthetic path when wrapped', async () => {
-    const [which] = await differential(fromFastify(app()), [{ raw: get('/which') }])
-    expect(which?.fast.bytes).toContain('\r\n\r\nnative')
-    expect(which?.synthetic.bytes).toContain('\r\n\r\nsynthetic')
-  })
-
-  it.each([
-    ['JSON', get('/json')],
-    ['a streamed body', get('/stream')],
-    ['HEAD', 'HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n'],
-    ['204', get('/no-content')],
-    ['304', get('/not-modified')],
-    ['several Set-Cookie', get('/cookies')],
-    ['a redirect', get('/redirect')],
-    ['a big body', get('/big')],
-    ['an error thrown', get('/sync-error')],
-    ['an error thrown later', get('/async-error')],
-    ['a 404', get('/nowhere?x=%2F')],
-    [
-      'a JSON upload (synthetic both ways)',
-      'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
-    ],
-  ])('%s', async (_name, raw) => {
-    const [result] = await differential(fromFastify(app()), [{ raw }])
-    expect(result?.fast.bytes).not.toBe('')
-    expect(result?.fast).toEqual(result?.synthetic)
-  })
-})
+describePassThrough('fromFastify', () => fromFastify(app()), [
+  ...COMMON_CASES,
+  [
+    'a JSON upload (synthetic both ways)',
+    'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
+  ],
+])

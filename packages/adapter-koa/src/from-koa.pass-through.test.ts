@@ -7,9 +7,8 @@ import { Socket } from 'node:net'
 import { Readable } from 'node:stream'
 
 import Koa from 'koa'
-import { describe, expect, it } from 'vitest'
 
-import { differential } from '@wsgi/conformance'
+import { COMMON_CASES, describePassThrough, getRequest } from '@wsgi/conformance'
 
 import { environOf } from './environ-of.ts'
 import { fromKoa } from './from-koa.ts'
@@ -73,37 +72,11 @@ function app(): Koa {
   return koa
 }
 
-function get(path: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`
-}
-
-describe('fromKoa on makeServer: pass-through and synthetic path send the same bytes', () => {
-  it('takes the pass-through for a plain GET, the synthetic path when wrapped', async () => {
-    const [which] = await differential(fromKoa(app()), [{ raw: get('/which') }])
-    expect(which?.fast.bytes).toContain('\r\n\r\nnative')
-    expect(which?.synthetic.bytes).toContain('\r\n\r\nsynthetic')
-  })
-
-  it.each([
-    ['JSON', get('/json')],
-    ['a streamed body', get('/stream')],
-    ['HEAD', 'HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n'],
-    ['204', get('/no-content')],
-    ['304', get('/not-modified')],
-    ['several Set-Cookie', get('/cookies')],
-    ['a redirect', get('/redirect')],
-    ['a big body', get('/big')],
-    ['an error thrown', get('/sync-error')],
-    ['an error thrown later', get('/async-error')],
-    ['environOf(ctx)', get('/environ')],
-    ['a 404', get('/nowhere?x=%2F')],
-    [
-      'a chunked upload (synthetic both ways)',
-      'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
-    ],
-  ])('%s', async (_name, raw) => {
-    const [result] = await differential(fromKoa(app()), [{ raw }])
-    expect(result?.fast.bytes).not.toBe('')
-    expect(result?.fast).toEqual(result?.synthetic)
-  })
-})
+describePassThrough('fromKoa', () => fromKoa(app()), [
+  ...COMMON_CASES,
+  ['environOf(ctx)', getRequest('/environ')],
+  [
+    'a chunked upload (synthetic both ways)',
+    'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+  ],
+])

@@ -40,6 +40,12 @@ export type { WsgiProcess } from './wsgi-command.ts'
 export { RawClient, exchange, parseResponse } from './raw-http.ts'
 export type { RawResponse } from './raw-http.ts'
 export { differential } from './pass-through.ts'
+export {
+  COMMON_CASES,
+  RAW_HEAD_JSON,
+  describePassThrough,
+  getRequest,
+} from './pass-through-suite.ts'
 export type { Differential, Exchange } from './pass-through.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
