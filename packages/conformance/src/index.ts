@@ -50,7 +50,7 @@ export type { Differential, Exchange } from './pass-through.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
 export { h2Request, h2Session } from './h2.ts'
-export { keepAlivePosts, watchErrorLog } from './keep-alive.ts'
+export { expectAllAnswered, keepAlivePosts, watchErrorLog } from './keep-alive.ts'
 export type { KeepAliveOptions, KeepAliveReport, PostOutcome } from './keep-alive.ts'
 export { closeServer, errorChainLine, listenLocal, serveServer, serveSimple } from './serve.ts'
 export {

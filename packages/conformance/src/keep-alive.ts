@@ -8,6 +8,8 @@
  */
 import { Agent, request } from 'node:http'
 
+import { expect } from 'vitest'
+
 /** The outcome of one POST: status, whether the echo matched, and the client's socket port. */
 export interface PostOutcome {
   readonly status: number
@@ -117,4 +119,19 @@ export function watchErrorLog(): { stop(): string } {
       return text.join('\n')
     },
   }
+}
+
+/**
+ * Assert what a keep-alive run must show: nothing in the error log, every POST answered 200 with
+ * its body echoed, and the sequential POSTs on one connection (none reset or closed for its body).
+ */
+export function expectAllAnswered(report: KeepAliveReport, logged: string): void {
+  expect(logged).toBe('')
+  for (const outcome of [...report.sequential, ...report.parallel]) {
+    expect(outcome).toMatchObject({ status: 200, echoed: true })
+  }
+  const ports = report.sequential.map((outcome) =>
+    typeof outcome === 'string' ? outcome : outcome.socketPort,
+  )
+  expect(new Set(ports).size).toBe(1)
 }
