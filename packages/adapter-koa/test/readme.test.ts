@@ -7,12 +7,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import ts from 'typescript'
+import { freePort } from '@wsgi/conformance'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url))
@@ -36,17 +35,6 @@ function examples(): Example[] {
     curl: m[3] ?? '',
     output: m[4] ?? '',
   }))
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => {
-        resolve(port)
-      })
-    })
-  })
 }
 
 /** The URL and headers of a `curl [-H 'Name: value']… localhost:8000/path` line. */

@@ -18,25 +18,12 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 
 import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIServer } from '@wsgi/core/simple-server'
-import type { ErrorStream } from '@wsgi/core/types'
+import { MemoryErrors } from '@wsgi/conformance'
 
 import { FIXTURES, PATHS, send } from '../test/helpers.ts'
 import { fromPython } from './from-python.ts'
 
 const MiB = 1024 * 1024
-
-class MemoryErrors implements ErrorStream {
-  text = ''
-  write(s: string): void {
-    this.text += s
-  }
-  writelines(seq: Iterable<string>): void {
-    for (const s of seq) this.text += s
-  }
-  flush(): void {
-    // Nothing is buffered.
-  }
-}
 
 let server: WSGIServer
 const errors = new MemoryErrors()

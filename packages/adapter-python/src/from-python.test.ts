@@ -8,23 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '@wsgi/core'
 import { makeServer } from '@wsgi/core/simple-server'
 import type { WSGIServer } from '@wsgi/core/simple-server'
-import type { ErrorStream } from '@wsgi/core/types'
+import { MemoryErrors } from '@wsgi/conformance'
 
 import { PATHS, send } from '../test/helpers.ts'
 import { fromPython } from './from-python.ts'
-
-class MemoryErrors implements ErrorStream {
-  text = ''
-  write(s: string): void {
-    this.text += s
-  }
-  writelines(seq: Iterable<string>): void {
-    for (const s of seq) this.text += s
-  }
-  flush(): void {
-    // Nothing is buffered.
-  }
-}
 
 let server: WSGIServer
 const errors = new MemoryErrors()

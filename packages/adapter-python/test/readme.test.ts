@@ -8,12 +8,11 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import ts from 'typescript'
+import { freePort } from '@wsgi/conformance'
 import { expect, it, onTestFinished } from 'vitest'
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url))
@@ -24,17 +23,6 @@ function block(lang: string): string {
   const match = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(usage)
   if (match?.[1] === undefined) throw new Error(`no ${lang} block in the README's usage`)
   return match[1]
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => {
-        resolve(port)
-      })
-    })
-  })
 }
 
 async function fetchWhenUp(url: string): Promise<Response> {

@@ -52,7 +52,14 @@ export type { BridgeOptions, Served } from './suite.ts'
 export { h2Request, h2Session } from './h2.ts'
 export { expectAllAnswered, keepAlivePosts, watchErrorLog } from './keep-alive.ts'
 export type { KeepAliveOptions, KeepAliveReport, PostOutcome } from './keep-alive.ts'
-export { closeServer, errorChainLine, listenLocal, serveServer, serveSimple } from './serve.ts'
+export {
+  closeServer,
+  errorChainLine,
+  freePort,
+  listenLocal,
+  serveServer,
+  serveSimple,
+} from './serve.ts'
 export {
   MemoryErrors,
   listenForTest,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -16,6 +17,18 @@ import type { WSGIApplication } from '@wsgi/core/types'
 export async function listenLocal(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
+}
+
+/** A port on 127.0.0.1 free right now (for a child process that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => {
+        resolve(port)
+      })
+    })
+  })
 }
 
 /** Close `server`, cutting the connections still open (keep-alive ones, ones a fault left). */
