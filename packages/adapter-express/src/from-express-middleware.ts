@@ -48,6 +48,9 @@ interface Entry {
   readonly snapshot: RequestSnapshot
 }
 
+/** A request carrying its entry under the symbol of one `fromExpressMiddleware` app. */
+type EntryLinked = Record<symbol, Entry | undefined>
+
 /**
  * Turn Express middleware into gateway middleware.
  *
@@ -99,7 +102,12 @@ export function fromExpressMiddleware(
     if (typeof app !== 'function') {
       throw invalidArgType(`app must be a function (got ${describe(app)})`)
     }
-    const entries = new WeakMap<IncomingMessage, Entry>()
+    // Each request's entry is a property of its `req`, under a symbol of this app (two wrapped
+    // apps may see the same `req`), not in a WeakMap: V8's scavenger treats an old-space
+    // WeakMap's entries as roots and the environ reaches `req` again, so every request's objects
+    // were promoted and freed only by a mark-compact. Express does not enumerate `req`.
+    const kEntry = Symbol('wsgits.expressMiddlewareEntry')
+    const entryOf = (req: IncomingMessage): EntryLinked => req as IncomingMessage & EntryLinked
     const internal = factory()
     // The internal app is plumbing: it must add nothing the middleware did not ask for.
     internal.disable('x-powered-by')
@@ -108,7 +116,7 @@ export function fromExpressMiddleware(
     const handlerOptions: ExpressHandlerOptions = {
       ...handlerOptionsOf({}),
       baseEnviron: (req: IncomingMessage) => {
-        const entry = entries.get(req)
+        const entry = entryOf(req)[kEntry]
         if (entry === undefined) return undefined
         return environWithChanges(entry.environ, req, entry.snapshot)
       },
@@ -131,7 +139,7 @@ export function fromExpressMiddleware(
     return fromNodeListener((req, res) => runChain(handle, req, res, isAppError), {
       prepare: (req, res, environ) => {
         setBaseUrl(req, res, environ)
-        entries.set(req, { environ, snapshot: snapshotRequest(req) })
+        entryOf(req)[kEntry] = { environ, snapshot: snapshotRequest(req) }
       },
     })
   }

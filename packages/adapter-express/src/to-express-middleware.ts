@@ -23,7 +23,15 @@ import type { ToExpressOptions } from './to-express.ts'
 /** Options of {@link toExpressMiddleware}: those of `toExpress` that apply. */
 export type ToExpressMiddlewareOptions = Omit<ToExpressOptions, 'fallthrough'>
 
-const environs = new WeakMap<IncomingMessage, WSGIEnvironment>()
+// On the request itself, not in a module-level WeakMap: V8's scavenger treats an old-space
+// WeakMap's entries as roots and the environ reaches its request again (`wsgits.node_request`),
+// so every request's objects were promoted and freed only by a mark-compact. Express does not
+// enumerate `req`, so a plain symbol-keyed property is enough.
+const kEnviron = Symbol('wsgits.expressEnviron')
+
+interface EnvironLinked {
+  [kEnviron]?: WSGIEnvironment
+}
 
 /**
  * The environ that gateway middleware passed on for this request, to the Express handlers that
@@ -36,7 +44,7 @@ const environs = new WeakMap<IncomingMessage, WSGIEnvironment>()
  * ```
  */
 export function environOf(req: IncomingMessage): WSGIEnvironment | undefined {
-  return environs.get(req)
+  return (req as IncomingMessage & EnvironLinked)[kEnviron]
 }
 
 /**
@@ -91,7 +99,7 @@ export function toExpressMiddleware(
       passBodyOn(environ)
       passBodyOn(handler.environ)
       applyEnvironChanges(req, before, environ)
-      environs.set(req, environ)
+      ;(req as IncomingMessage & EnvironLinked)[kEnviron] = environ
       capture.install()
       next()
       const head = await capture.head

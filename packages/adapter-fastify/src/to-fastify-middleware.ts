@@ -76,7 +76,19 @@ class MiddlewareHandler extends FastifyHandler {
 /** The layers of one request, outermost first (the onRequest order). */
 type Layers = Layer[] & { parsed?: boolean; sent?: boolean }
 
-const layersOf = new WeakMap<FastifyRequest, Layers>()
+// The layers of a request are a property of it, not entries of a module-level WeakMap: V8's
+// scavenger treats an old-space WeakMap's entries as roots and a layer reaches its request again,
+// so every request's objects were promoted and freed only by a mark-compact. Fastify does not
+// enumerate its request object.
+const kLayers = Symbol('wsgits.fastifyLayers')
+
+interface LayersLinked {
+  [kLayers]?: Layers
+}
+
+function layersOf(request: FastifyRequest): Layers | undefined {
+  return (request as FastifyRequest & LayersLinked)[kLayers]
+}
 
 /** The innermost application of every middleware here: back into Fastify. */
 const callNext: WSGIApplication = (environ, startResponse) => {
@@ -100,9 +112,9 @@ function startLayer(
   const handler = new MiddlewareHandler(request, reply, options)
   const layer = new Layer(request, handler, done)
   handler.layer = layer
-  const layers: Layers = layersOf.get(request) ?? []
+  const layers: Layers = layersOf(request) ?? []
   layers.push(layer)
-  layersOf.set(request, layers)
+  ;(request as FastifyRequest & LayersLinked)[kLayers] = layers
   handler.start(app).then(
     (payload) => {
       if (layer.handedOn !== undefined) return
@@ -128,7 +140,7 @@ function startLayer(
  * the innermost middleware that handed on a replaced `wsgi.input` decides.
  */
 function parsedBodyOnce(request: FastifyRequest, payload: Readable): Readable | Error | undefined {
-  const layers = layersOf.get(request)
+  const layers = layersOf(request)
   if (layers === undefined || layers.parsed === true) return undefined
   layers.parsed = true
   return parsedBody(request, payload, layers)
@@ -140,7 +152,7 @@ async function wrapResponse(
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
-  const layers = layersOf.get(request)
+  const layers = layersOf(request)
   if (layers === undefined || layers.sent === true) return payload
   layers.sent = true
   let current = payload

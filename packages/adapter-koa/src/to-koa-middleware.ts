@@ -31,14 +31,26 @@ export type ToKoaMiddlewareOptions = Omit<
 type Context = Koa.ParameterizedContext
 
 // Per request: Koa's `next` (called once, by the inner app), and the environ as first made.
-const nexts = new WeakMap<object, Koa.Next>()
-const snapshots = new WeakMap<object, RequestSnapshot>()
+// Properties of the context, not entries of module-level WeakMaps: V8's scavenger treats an
+// old-space WeakMap's entries as roots, so what they lead to was promoted and freed only by a
+// mark-compact. Koa does not enumerate its context.
+const kNext = Symbol('wsgits.koaMiddlewareNext')
+const kSnapshot = Symbol('wsgits.koaMiddlewareSnapshot')
+
+interface Linked {
+  [kNext]?: Koa.Next | undefined
+  [kSnapshot]?: RequestSnapshot
+}
+
+function linked(ctx: Context): Context & Linked {
+  return ctx
+}
 
 /** `KoaHandler`, remembering the environ as it was before the gateway middleware ran. */
 class MiddlewareHandler extends KoaHandler {
   override setupEnviron(): void {
     super.setupEnviron()
-    if (this.environ !== undefined) snapshots.set(this.context, snapshotOf(this.environ))
+    if (this.environ !== undefined) linked(this.context)[kSnapshot] = snapshotOf(this.environ)
   }
 }
 
@@ -56,7 +68,7 @@ function contextOf(environ: Readonly<Record<string, unknown>>): Context {
 /** The rest of the Koa chain as a gateway app. */
 const restOfChain: WSGIApplication = async (environ, startResponse) => {
   const ctx = contextOf(environ)
-  const next = nexts.get(ctx)
+  const next = linked(ctx)[kNext]
   // koa-compose allows one call of `next`, so the rest of the chain runs once per request.
   if (next === undefined) {
     throw new WSGIError(
@@ -64,8 +76,10 @@ const restOfChain: WSGIApplication = async (environ, startResponse) => {
       'The rest of the Koa chain already ran for this request; call the app once',
     )
   }
-  nexts.delete(ctx)
-  const restore = applyEnviron(ctx, environ, snapshots.get(ctx) ?? snapshotOf(environ))
+  // Cleared rather than deleted: the same for every lookup here, and a `delete` of a property
+  // that is not the newest would turn the context into a slow dictionary-mode object.
+  linked(ctx)[kNext] = undefined
+  const restore = applyEnviron(ctx, environ, linked(ctx)[kSnapshot] ?? snapshotOf(environ))
   const outer = environOf(ctx)
   // `ctx.req` and its body go on to the rest of the chain: no handler here drains it.
   passBodyOn(environ)
@@ -128,7 +142,7 @@ export function toKoaMiddleware(
   while (scriptName.endsWith('/')) scriptName = scriptName.slice(0, -1)
   const resolved: KoaHandlerOptions = { ...options, scriptName, replaceHeaders: true }
   return async function gatewayMiddleware(ctx, next): Promise<void> {
-    nexts.set(ctx, next)
+    linked(ctx)[kNext] = next
     await new MiddlewareHandler(ctx, resolved).start(app as WSGIApplication)
   }
 }

@@ -24,12 +24,19 @@ export type LayerHandler = FastifyHandler & {
   commit(replace: boolean): void
 }
 
-// The environ each request handed on to Fastify, for environOf().
-const handedOnTo = new WeakMap<FastifyRequest, WSGIEnvironment>()
+// The environ each request handed on to Fastify, for environOf(): on the request itself, not in
+// a module-level WeakMap, since V8's scavenger treats an old-space WeakMap's entries as roots and
+// the environ reaches its request again, so every request's objects were promoted and freed only
+// by a mark-compact. Fastify does not enumerate its request object.
+const kHandedOn = Symbol('wsgits.fastifyHandedOn')
+
+interface HandedOnLinked {
+  [kHandedOn]?: WSGIEnvironment
+}
 
 /** The environ the innermost layer handed on to Fastify for `request`, if one did. */
 export function handedOnEnviron(request: FastifyRequest): WSGIEnvironment | undefined {
-  return handedOnTo.get(request)
+  return (request as FastifyRequest & HandedOnLinked)[kHandedOn]
 }
 
 /** One middleware around one request. */
@@ -108,7 +115,7 @@ export class Layer {
       base: parent?.base ?? '',
       input: input === this.handler.getStdin() ? parent?.input : (input as InputStream),
     })
-    handedOnTo.set(this.request, environ)
+    ;(this.request as FastifyRequest & HandedOnLinked)[kHandedOn] = environ
     applyHeaderChanges(raw, this.original ?? new Map<string, string>(), environ)
   }
 }
