@@ -2,45 +2,22 @@
  * The raw request target through real sockets: the simple server and `toNodeListener` keep it
  * in `REQUEST_URI`, and `fromNodeListener` hands the client's own spelling to the listener.
  */
-import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { exchange } from '../../test/helpers/raw-http.ts'
+import { nodeServer, simpleServer } from '../../test/helpers/servers.ts'
 import { dispatch } from '../dispatch.ts'
-import { makeServer } from '../simple-server/index.ts'
 import type { WSGIApplication } from '../types.ts'
 import { shiftPathInfo } from '../util.ts'
 import { fromNodeListener } from './from-node-listener.ts'
-import { attachListener, toNodeListener } from './to-node-listener.ts'
 
 /** A listener answering with what it was given. */
 function echo(req: IncomingMessage, res: ServerResponse): void {
   const original = (req as IncomingMessage & { originalUrl?: string }).originalUrl
   res.setHeader('Content-Type', 'application/json')
   res.end(JSON.stringify({ url: req.url, originalUrl: original }))
-}
-
-async function simpleServer(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
-async function nodeServer(app: WSGIApplication): Promise<number> {
-  const server = createServer()
-  attachListener(server, toNodeListener(app))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(() => {
-    server.closeAllConnections()
-    server.close()
-  })
-  return (server.address() as AddressInfo).port
 }
 
 /** GET `target` with a raw client; the JSON body of the answer. */

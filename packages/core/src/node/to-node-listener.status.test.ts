@@ -2,7 +2,6 @@
  * Every status PEP 3333 allows (100 to 999) that Node can send goes out as the app set it,
  * through `toNodeListener` and the simple server, and through `fromNodeListener` back in.
  */
-import { createServer } from 'node:http'
 import { connect as connectH2, createServer as createH2Server } from 'node:http2'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { AddressInfo } from 'node:net'
@@ -10,31 +9,11 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { RawClient } from '../../test/helpers/raw-http.ts'
-import { makeServer } from '../simple-server/index.ts'
+import { nodeServer, simpleServer } from '../../test/helpers/servers.ts'
 import { StringErrorStream } from '../_internal/error-stream.ts'
 import type { WSGIApplication } from '../types.ts'
 import { fromNodeListener } from './from-node-listener.ts'
-import { attachListener, toNodeListener } from './to-node-listener.ts'
-
-async function simpleServer(app: WSGIApplication): Promise<number> {
-  const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
-  onTestFinished(async () => {
-    server.httpServer.closeAllConnections()
-    await server.shutdown()
-  })
-  return server.serverPort
-}
-
-async function nodeServer(app: WSGIApplication): Promise<number> {
-  const server = createServer()
-  attachListener(server, toNodeListener(app))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onTestFinished(() => {
-    server.closeAllConnections()
-    server.close()
-  })
-  return (server.address() as AddressInfo).port
-}
+import { toNodeListener } from './to-node-listener.ts'
 
 const statusApp: WSGIApplication = (environ, startResponse) => {
   const status = decodeURIComponent(String(environ.QUERY_STRING))
