@@ -10,7 +10,13 @@ import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
 
-import { COMMON_CASES, describePassThrough, differential, getRequest } from '@wsgi/conformance'
+import {
+  BODY_CASES,
+  COMMON_CASES,
+  describePassThrough,
+  differential,
+  getRequest,
+} from '@wsgi/conformance'
 
 import { fromExpress } from './from-express.ts'
 
@@ -82,7 +88,16 @@ function app(): express.Express {
       clearInterval(timer)
     })
   })
-  api.get('/which', (req: Request, res: Response) => {
+  api.post('/echo', express.raw({ type: () => true, limit: '4mb' }), (req, res) => {
+    res.type('application/octet-stream').send(req.body)
+  })
+  api.post('/ignore', (_req, res) => {
+    res.send('ignored')
+  })
+  api.post('/ignore-empty', (_req, res) => {
+    res.status(204).end()
+  })
+  api.all('/which', (req: Request, res: Response) => {
     res.send(req.socket instanceof Socket ? 'native' : 'synthetic')
   })
   api.post('/upload', express.text({ type: () => true }), (req, res) => {
@@ -93,16 +108,17 @@ function app(): express.Express {
 
 describePassThrough('fromExpress', () => fromExpress(app()), [
   ...COMMON_CASES,
+  ...BODY_CASES,
   ['an implicit Content-Length', getRequest('/plain')],
   ["the app's own Server header", getRequest('/server')],
   ['hop-by-hop headers the app set', getRequest('/hop')],
   ['a piped stream', getRequest('/readable')],
   [
-    'a chunked upload (synthetic both ways)',
+    'a chunked upload read by a body parser',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
   ],
   [
-    'a sized upload (synthetic both ways)',
+    'a sized upload read by a body parser',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello',
   ],
 ])

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 
-import { COMMON_CASES, describePassThrough } from '@wsgi/conformance'
+import { BODY_CASES, COMMON_CASES, describePassThrough } from '@wsgi/conformance'
 
 import { fromFastify } from './from-fastify.ts'
 
@@ -36,7 +36,18 @@ function app(): FastifyInstance {
     await new Promise((resolve) => setImmediate(resolve))
     throw Object.assign(new Error('teapot'), { statusCode: 418 })
   })
-  fastify.get('/which', (request) =>
+  // Left unparsed: /echo reads the stream, /ignore and /ignore-empty do not.
+  fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => {
+    done(null, payload)
+  })
+  fastify.post('/echo', async (request, reply) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of request.body as Readable) chunks.push(chunk as Buffer)
+    return reply.type('application/octet-stream').send(Buffer.concat(chunks))
+  })
+  fastify.post('/ignore', () => 'ignored')
+  fastify.post('/ignore-empty', (_request, reply) => reply.code(204).send())
+  fastify.all('/which', (request) =>
     request.raw.socket instanceof Socket ? 'native' : 'synthetic',
   )
   fastify.post('/upload', (request) => `got ${JSON.stringify(request.body).length}`)
@@ -45,8 +56,9 @@ function app(): FastifyInstance {
 
 describePassThrough('fromFastify', () => fromFastify(app()), [
   ...COMMON_CASES,
+  ...BODY_CASES,
   [
-    'a JSON upload (synthetic both ways)',
+    'a JSON upload',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
   ],
 ])

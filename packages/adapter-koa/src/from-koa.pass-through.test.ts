@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 
 import Koa from 'koa'
 
-import { COMMON_CASES, describePassThrough, getRequest } from '@wsgi/conformance'
+import { BODY_CASES, COMMON_CASES, describePassThrough, getRequest } from '@wsgi/conformance'
 
 import { environOf } from './environ-of.ts'
 import { fromKoa } from './from-koa.ts'
@@ -58,6 +58,19 @@ function app(): Koa {
       case '/which':
         ctx.body = ctx.req.socket instanceof Socket ? 'native' : 'synthetic'
         return
+      case '/echo': {
+        const chunks: Buffer[] = []
+        for await (const chunk of ctx.req) chunks.push(chunk as Buffer)
+        ctx.type = 'application/octet-stream'
+        ctx.body = Buffer.concat(chunks)
+        return
+      }
+      case '/ignore':
+        ctx.body = 'ignored'
+        return
+      case '/ignore-empty':
+        ctx.status = 204
+        return
       case '/upload': {
         let size = 0
         for await (const chunk of ctx.req) size += (chunk as Buffer).length
@@ -74,9 +87,10 @@ function app(): Koa {
 
 describePassThrough('fromKoa', () => fromKoa(app()), [
   ...COMMON_CASES,
+  ...BODY_CASES,
   ['environOf(ctx)', getRequest('/environ')],
   [
-    'a chunked upload (synthetic both ways)',
+    'a chunked upload',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
   ],
 ])

@@ -41,12 +41,13 @@ export { RawClient, exchange, parseResponse } from './raw-http.ts'
 export type { RawResponse } from './raw-http.ts'
 export { differential } from './pass-through.ts'
 export {
+  BODY_CASES,
   COMMON_CASES,
   RAW_HEAD_JSON,
   describePassThrough,
   getRequest,
 } from './pass-through-suite.ts'
-export type { Differential, Exchange } from './pass-through.ts'
+export type { Differential, DifferentialRequest, Exchange } from './pass-through.ts'
 export { describeBridge } from './suite.ts'
 export type { BridgeOptions, Served } from './suite.ts'
 export { h2Request, h2Session } from './h2.ts'

@@ -37,23 +37,56 @@ function mask(text: string): string {
     .replace(/\[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\]/g, '[<date>]')
 }
 
-/** Send `request` (then the closer, unless `abortAfter`) and read until the server closes. */
-function send(port: number, request: string | Buffer, abortAfter?: number): Promise<string> {
+/**
+ * One request of a {@link differential} check. `raw` is written at once; then the closer, unless
+ * the client leaves (`abortAfter` ms later, without a closer) or ends its side (`halfClose`, for
+ * a connection the server closes anyway). `continueBody` is held back until the server's first
+ * bytes arrive, as a client waiting for `100 Continue` does: sent (with the closer) when they are
+ * `100 Continue`, never otherwise.
+ */
+export interface DifferentialRequest {
+  readonly raw: string | Buffer
+  readonly abortAfter?: number
+  readonly halfClose?: boolean
+  readonly continueBody?: string | Buffer
+}
+
+/**
+ * Send a request (see {@link DifferentialRequest}) and read until the server closes: the bytes,
+ * and whether the closer was sent.
+ */
+function send(
+  port: number,
+  request: DifferentialRequest,
+): Promise<{ text: string; closer: boolean }> {
+  const { raw, abortAfter, halfClose, continueBody } = request
+  let closer = abortAfter === undefined && halfClose !== true && continueBody === undefined
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
     const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('data', (chunk: Buffer) => {
+      if (chunks.length === 0 && continueBody !== undefined) {
+        if (chunk.toString('latin1').startsWith('HTTP/1.1 100 Continue\r\n')) {
+          socket.write(continueBody)
+          socket.write(CLOSER)
+          closer = true
+        }
+      }
+      chunks.push(chunk)
+    })
     socket.on('error', () => {
       // A cut connection: what arrived before it is the answer.
     })
     socket.on('close', () => {
-      resolve(mask(Buffer.concat(chunks).toString('latin1')))
+      resolve({ text: mask(Buffer.concat(chunks).toString('latin1')), closer })
     })
-    socket.write(request)
-    if (abortAfter === undefined) {
-      socket.write(CLOSER)
-    } else {
+    socket.write(raw)
+    if (abortAfter !== undefined) {
       setTimeout(() => socket.destroy(), abortAfter)
+    } else if (halfClose === true) {
+      socket.end()
+    } else if (continueBody === undefined) {
+      socket.write(CLOSER)
     }
   })
 }
@@ -94,27 +127,32 @@ async function settle(log: Collector, expected: number): Promise<void> {
 }
 
 /**
- * Serve `app` both ways and run each request on both, one at a time, on a connection of its own.
- * `abortAfter` (ms) makes the client leave instead of waiting (no closer is sent then).
+ * Serve `app` both ways and run each request on both, one at a time, on a connection of its own
+ * (see {@link DifferentialRequest}).
  */
 export async function differential(
   app: WSGIApplication,
-  requests: readonly { readonly raw: string | Buffer; readonly abortAfter?: number }[],
+  requests: readonly DifferentialRequest[],
 ): Promise<Differential[]> {
   const fast = await serve(app)
   const synthetic = await serve((environ, startResponse) => app(environ, startResponse))
   const results: Differential[] = []
-  let closers = 0
+  const closers = new Map([
+    [fast, 0],
+    [synthetic, 0],
+  ])
   try {
-    for (const { raw, abortAfter } of requests) {
+    for (const request of requests) {
       const one: Exchange[] = []
-      if (abortAfter === undefined) closers++
       for (const side of [fast, synthetic]) {
         const before = side.log.accessLines().length
-        const bytes = await send(side.server.serverPort, raw, abortAfter)
-        await settle(side.log, closers)
-        if (abortAfter !== undefined) await new Promise((resolve) => setTimeout(resolve, 50))
-        one.push({ bytes, log: side.log.accessLines().slice(before) })
+        const { text, closer } = await send(side.server.serverPort, request)
+        const expected = (closers.get(side) ?? 0) + (closer ? 1 : 0)
+        closers.set(side, expected)
+        await settle(side.log, expected)
+        // Without a closer there is no line to wait for: give the server a moment to log.
+        if (!closer) await new Promise((resolve) => setTimeout(resolve, 50))
+        one.push({ bytes: text, log: side.log.accessLines().slice(before) })
       }
       const [f, s] = one as [Exchange, Exchange]
       results.push({ fast: f, synthetic: s })

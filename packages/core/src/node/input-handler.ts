@@ -164,6 +164,19 @@ export abstract class NodeInputHandler extends HostHandler {
     )
   }
 
+  /**
+   * Someone other than `wsgi.input` started reading the request (a listener on `fromNodeListener`'s
+   * pass-through reads the server's own request): what the first read of `wsgi.input` does
+   * happens here, `100 Continue` when the client waits for it, and the body counts as started
+   * for {@link drainUnreadBody}.
+   */
+  protected bodyReadElsewhere(): void {
+    const body = this.#body
+    if (body !== undefined) body.started = true
+    const env = this.environ
+    if (env !== undefined && expectsContinue(env)) this.#sendContinue()
+  }
+
   #sendContinue(): void {
     const res = this.response as ServerResponse & { _sent100?: boolean }
     // Node sends 100 by itself when the server has no 'checkContinue' listener; then _sent100

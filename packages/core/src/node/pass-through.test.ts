@@ -80,6 +80,24 @@ describe('fromNodeListener pass-through on makeServer', () => {
     expect(await bodyOf(server, GET)).toBe('native /x?q=1')
   })
 
+  it.each([
+    [
+      'a body',
+      'POST /x?q=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+    ],
+    [
+      'a chunked body',
+      'POST /x?q=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+    ],
+    [
+      'Expect: 100-continue',
+      'POST /x?q=1 HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+    ],
+  ])('gives the listener the native objects for a request with %s', async (_name, request) => {
+    const server = await serve(fromNodeListener(reporter))
+    expect(await bodyOf(server, request)).toBe('native /x?q=1')
+  })
+
   it('says Connection: close on a pass-through response during a shutdown', async () => {
     let release: (() => void) | undefined
     const started = new Promise<void>((resolve) => {
@@ -165,15 +183,8 @@ describe('fromNodeListener falls back to the synthetic path', () => {
   })
 
   it.each([
-    [
-      'a request with a body',
-      'POST /x?q=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
-    ],
-    [
-      'a chunked request',
-      'POST /x?q=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
-    ],
     ['HTTP/1.0', 'GET /x?q=1 HTTP/1.0\r\nHost: h\r\n\r\n'],
+    ['HTTP/1.0 with a body', 'POST /x?q=1 HTTP/1.0\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi'],
     [
       'a header name with _ (dropped by the environ)',
       'GET /x?q=1 HTTP/1.1\r\nHost: h\r\nX_Forged: 1\r\nConnection: close\r\n\r\n',
@@ -189,6 +200,20 @@ describe('fromNodeListener falls back to the synthetic path', () => {
   ])('for %s', async (_name, request) => {
     const server = await serve(app)
     expect(await bodyOf(server, request)).toBe('synthetic /x?q=1')
+  })
+
+  it('for a request with a body on a server with an input limit (the listener reads past it)', async () => {
+    const server = await makeServer('127.0.0.1', 0, app, { inputLimit: 1 })
+    server.stderr = quiet
+    const request =
+      'POST /x?q=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi'
+    expect(await bodyOf(server, request)).toBe('synthetic /x?q=1')
+  })
+
+  it('not for a bodiless request on a server with an input limit', async () => {
+    const server = await makeServer('127.0.0.1', 0, app, { inputLimit: 1 })
+    server.stderr = quiet
+    expect(await bodyOf(server, GET)).toBe('native /x?q=1')
   })
 
   it('under toNodeListener on a plain node:http server', async () => {

@@ -12,7 +12,10 @@
  * `startResponse`, and the synthetic path runs. The route then writes what the server's own
  * `writeHead` would have added (its `Server` header first, hop-by-hop headers the listener set
  * dropped) and counts the body bytes, so the head, the body and the access-log line are the same
- * bytes the synthetic path produces.
+ * bytes the synthetic path produces. A request body stays under the handler's rules for
+ * `wsgi.input`: `100 Continue` on the listener's first read, the drain (or close) of what it left
+ * unread once it ended the response, `Connection: close` on a bodiless answer to a body too
+ * large to drain.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 
 import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
 import { NODE_RESPONSE_KEY, clientLeft } from './extension-environ.ts'
+import { hasBody } from './request-body.ts'
 import { abortedError } from './synthetic-request.ts'
 import { connectionNamed, isDropped } from './synthetic-head.ts'
 
@@ -37,6 +41,16 @@ export interface NativeRoute {
   readonly serverSoftware: string | undefined
   /** Called right before Node renders the head (to close the connection on a shutdown, say). */
   beforeNativeHead(): void
+  /** The listener started reading the body: what `wsgi.input`'s first read does (100 Continue). */
+  nativeBodyRead(): void
+  /**
+   * For a response that ends with its head alone while a request body is announced: true when
+   * the head must say `Connection: close` (more unread body than is worth draining), as the
+   * handler decides for a whole response of its own.
+   */
+  closesForNativeBody(): boolean
+  /** The listener ended the response of a request with a body: drain what it left, or close. */
+  nativeEnded(): void
 }
 
 /**
@@ -94,20 +108,17 @@ export function takeRoute(
 }
 
 /**
- * True when a request can go to a listener as it is: HTTP/1.1, an origin-form target, no body
- * announced (the drain and `100 Continue` rules of the server then have nothing to do), and
+ * True when a request can go to a listener as it is: HTTP/1.1, an origin-form target, and
  * headers the environ carries unchanged (no name with `_`, which the environ drops; no repeated
- * name, which it joins).
+ * name, which it joins). A request body may come with it: the route keeps the server's
+ * `100 Continue` and drain rules (see {@link runPassThrough}); a server with an input limit
+ * does not offer the route for one.
  */
 export function passesThrough(req: IncomingMessage): boolean {
   if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false
   const url = req.url
   if (url?.charCodeAt(0) !== 0x2f) return false
   const headers = req.headers
-  if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) {
-    return false
-  }
-  if (headers.expect !== undefined) return false
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) if ((raw[i] ?? '').includes('_')) return false
   return Object.keys(headers).length * 2 === raw.length
@@ -127,6 +138,8 @@ type HeaderArg = OutgoingHttpHeaders | readonly unknown[] | null | undefined
 
 interface NodeResponse extends ServerResponse {
   _storeHeader(firstLine: string, headers: HeaderArg): void
+  _header: string | null
+  _headerSent: boolean
   _hasBody: boolean
   _contentLength: number | null
 }
@@ -166,18 +179,21 @@ function fieldsOf(res: NodeResponse, headers: HeaderArg): [string, unknown][] {
 /**
  * The head as the synthetic path writes it: `Server` first (unless the listener sent one), the
  * listener's headers without the hop-by-hop ones, and an implicit `Content-Length` (Node's, for
- * `res.end(data)`) after `Date`, where the synthetic path finds it. Returns the first line and the
- * headers to hand to Node (`headers` itself when only the `Server` line changes).
+ * `res.end(data)`) after `Date`, where the synthetic path finds it. With `close`, the handler's
+ * `Connection: close` for a body too large to drain comes last, after `Date` (and the length).
+ * Returns the first line and the headers to hand to Node (`headers` itself when only the
+ * `Server` line changes).
  */
 function rewriteHead(
   res: NodeResponse,
   firstLine: string,
   headers: HeaderArg,
   software: string | undefined,
+  close: boolean,
 ): [string, HeaderArg] {
   const fields = fieldsOf(res, headers)
   let named: Set<string> | undefined
-  let change = false
+  let change = close
   let length = false
   let date = false
   let server = false
@@ -201,19 +217,28 @@ function rewriteHead(
     if (isDropped(name, true) || named?.has(name.toLowerCase()) === true) continue
     flat.push(name, value)
   }
-  if (implicitLength) {
-    if (!date && res.sendDate) flat.push('Date', new Date().toUTCString())
-    flat.push('Content-Length', String(res._contentLength))
+  if ((implicitLength || close) && !date && res.sendDate) {
+    flat.push('Date', new Date().toUTCString())
   }
+  if (implicitLength) flat.push('Content-Length', String(res._contentLength))
+  if (close) flat.push('Connection', 'close')
   return [line, flat]
 }
 
 /**
  * Make `res` write its head as the route's handler would, count its body bytes into `sent`, and
- * call `ends` once it ended.
+ * call `ends` once it ended (told whether the client had left by then). With `body` (the
+ * request announces one), a response that ends with its head alone asks the route whether it
+ * closes the connection, and the route drains what the listener left of the body once the
+ * response ended (`NodeHandler#endResponse`'s rules).
  * Own properties of this one response: Express swaps the prototype, not own members.
  */
-function watch(route: NativeRoute, sent: NativeSent, ends: () => void): void {
+function watch(
+  route: NativeRoute,
+  sent: NativeSent,
+  ends: (left: boolean) => void,
+  body: boolean,
+): void {
   const res = route.response as NodeResponse
   const storeHeader = res._storeHeader.bind(res)
   const write = res.write.bind(res) as (...args: unknown[]) => boolean
@@ -221,10 +246,24 @@ function watch(route: NativeRoute, sent: NativeSent, ends: () => void): void {
   kOutHeaders ??= Object.getOwnPropertySymbols(res).find(
     (symbol) => symbol.description === 'kOutHeaders',
   )
-  res._storeHeader = function storeNativeHead(this: NodeResponse, firstLine, headers) {
+  let firstLine = ''
+  let fields: HeaderArg = undefined
+  let bareEnd = false
+  let endingNow = false
+  const store = (close: boolean): void => {
     route.beforeNativeHead()
-    const [line, fields] = rewriteHead(this, firstLine, headers, route.serverSoftware)
-    storeHeader(line, fields)
+    const [line, rewritten] = rewriteHead(res, firstLine, fields, route.serverSoftware, close)
+    storeHeader(line, rewritten)
+  }
+  // A response with no body bytes at all, ending now: the synthetic path sends it whole, and a
+  // whole response says Connection: close when the unread body is too large to drain.
+  const closes = (): boolean =>
+    sent.bytes === 0 && (bareEnd || !res._hasBody) && route.closesForNativeBody()
+  res._storeHeader = function storeNativeHead(line, headers) {
+    firstLine = line
+    fields = headers
+    // Inside end() (its implicit head): the head goes out with the end of the response.
+    store(endingNow && closes())
   }
   res.write = function countWrite(this: NodeResponse, ...args: unknown[]): boolean {
     const ended = this.writableEnded
@@ -234,15 +273,46 @@ function watch(route: NativeRoute, sent: NativeSent, ends: () => void): void {
   } as ServerResponse['write']
   res.end = function countEnd(this: NodeResponse, ...args: unknown[]): NodeResponse {
     const ended = this.writableEnded
-    end(...args)
+    // The client left, and the listener answers that (a body parser's 400 for `'aborted'`):
+    // the synthetic path finds the connection gone when it writes, a disconnect it never logs.
+    const left = !ended && clientLeft(this)
+    if (body && !ended && !left) {
+      const data = typeof args[0] === 'function' ? undefined : args[0]
+      bareEnd = data === undefined || data === null || byteLength(data, args[1]) === 0
+      endingNow = true
+      // The head was stored before (writeHead) and is still unsent: it goes out with this end.
+      if (this._header !== null && !this._headerSent && closes()) store(true)
+    }
+    try {
+      end(...args)
+    } finally {
+      endingNow = false
+    }
     if (!ended && this._hasBody && typeof args[0] !== 'function') {
       sent.bytes += byteLength(args[0], args[1])
     }
     // end() just changed writableEnded (TypeScript still narrows it to false).
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-    if (!ended && this.writableEnded) ends()
+    if (!ended && this.writableEnded) {
+      if (body && !left) route.nativeEnded()
+      ends(left)
+    }
     return this
   } as NodeResponse['end']
+}
+
+/**
+ * Tell the route when the listener first reads the request (any `read()`: `'data'`, `pipe()`,
+ * `resume()`, an async iterator and `'readable'` all come through it), as the synthetic request
+ * first pulls `wsgi.input` from its `_read`.
+ */
+function watchRead(route: NativeRoute): void {
+  const req = route.request as IncomingMessage & { read: IncomingMessage['read'] }
+  req.read = function firstRead(this: IncomingMessage, size?: number): unknown {
+    delete (this as Partial<IncomingMessage>).read
+    route.nativeBodyRead()
+    return this.read(size)
+  }
 }
 
 /**
@@ -281,17 +351,21 @@ export function runPassThrough(
     // Resolved when the listener ended the response, as the handler's own path is done after its
     // res.end(): a response queued behind a pipelined one may never see 'finish' (nor 'close')
     // when the connection is cut first.
-    const onEnd = (): void => {
+    const onClose = (): void => {
+      if (settled) return
+      settled = true
+      reject(res.errored ?? abortedError())
+    }
+    const onEnd = (left: boolean): void => {
+      if (left) {
+        onClose()
+        return
+      }
       if (settled) return
       settled = true
       res.off('close', onClose)
       sent.status = String(res.statusCode)
       resolve(sent)
-    }
-    const onClose = (): void => {
-      if (settled) return
-      settled = true
-      reject(res.errored ?? abortedError())
     }
     const fail = (error: unknown): void => {
       if (settled) return
@@ -302,7 +376,9 @@ export function runPassThrough(
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(error)
     }
-    watch(route, sent, onEnd)
+    const body = hasBody(req)
+    if (body) watchRead(route)
+    watch(route, sent, onEnd, body)
     res.once('close', onClose)
     try {
       prepare?.(req, res, environ)

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorStream, WSGIApplication } from '../types.ts'
 import { fillRequestEnviron, isCGIKey } from '../node/environ.ts'
 import { NativeSent, isPassThroughApp, offerRoute, passesThrough } from '../node/pass-through.ts'
+import { hasBody } from '../node/request-body.ts'
 import type { NativeRoute } from '../node/pass-through.ts'
 import { NodeHandler, serve } from '../node/to-node-listener.ts'
 import type { NodeHandlerOptions } from '../node/to-node-listener.ts'
@@ -105,6 +106,21 @@ export class ServerHandler extends NodeHandler implements NativeRoute {
     }
   }
 
+  /** The listener reads the request body itself: `100 Continue` now, as on `wsgi.input`. */
+  nativeBodyRead(): void {
+    this.bodyReadElsewhere()
+  }
+
+  /** For a listener's response that ends with its head: `NodeHandler`'s whole-response rule. */
+  closesForNativeBody(): boolean {
+    return this.closesForUnreadBody()
+  }
+
+  /** The listener ended its response: the body it left unread, as `NodeHandler#endResponse`. */
+  nativeEnded(): void {
+    this.drainUnreadBody()
+  }
+
   /** A response the listener sent on the native objects: only the log and `close()` are left. */
   override finishResponse(): Promise<void> {
     const result = this.result
@@ -183,8 +199,15 @@ export class WSGIRequestHandler {
     const own = this.getEnviron === WSGIRequestHandler.prototype.getEnviron
     const handler = new ServerHandler(this, own ? undefined : this.getEnviron())
     const app = this.server.getApp() ?? noApplication
-    // A fromNodeListener app run directly by this server may answer on the native objects.
-    if (own && isPassThroughApp(app) && passesThrough(this.request) && this.#rootMount()) {
+    // A fromNodeListener app run directly by this server may answer on the native objects (not
+    // a body under an input limit: the listener would read past it).
+    if (
+      own &&
+      isPassThroughApp(app) &&
+      passesThrough(this.request) &&
+      this.#rootMount() &&
+      (this.server.inputLimit === undefined || !hasBody(this.request))
+    ) {
       handler.nativeApp = app
       offerRoute(handler)
     }
