@@ -307,11 +307,13 @@ function watch(
  * first pulls `wsgi.input` from its `_read`.
  */
 function watchRead(route: NativeRoute): void {
-  const req = route.request as IncomingMessage & { read: IncomingMessage['read'] }
+  const req = route.request as IncomingMessage & { read: (size?: number) => unknown }
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const read = req.read
   req.read = function firstRead(this: IncomingMessage, size?: number): unknown {
-    delete (this as Partial<IncomingMessage>).read
+    req.read = read // put back, not deleted: a delete makes `req` a slow dictionary object
     route.nativeBodyRead()
-    return this.read(size)
+    return read.call(this, size)
   }
 }
 
