@@ -97,6 +97,11 @@ function app(): express.Express {
   api.post('/ignore-empty', (_req, res) => {
     res.status(204).end()
   })
+  api.all('/head-then-end', (_req, res) => {
+    // The head is stored now and goes out with the end: whole, with Content-Length: 0.
+    res.writeHead(200)
+    setImmediate(() => res.end())
+  })
   api.all('/which', (req: Request, res: Response) => {
     res.send(req.socket instanceof Socket ? 'native' : 'synthetic')
   })
@@ -106,6 +111,9 @@ function app(): express.Express {
   return api
 }
 
+// More than the server's drainLimit (1 MiB), which the app never reads.
+const UNREAD = Buffer.alloc(3 * 1024 * 1024, 0x62)
+
 describePassThrough('fromExpress', () => fromExpress(app()), [
   ...COMMON_CASES,
   ...BODY_CASES,
@@ -113,6 +121,18 @@ describePassThrough('fromExpress', () => fromExpress(app()), [
   ["the app's own Server header", getRequest('/server')],
   ['hop-by-hop headers the app set', getRequest('/hop')],
   ['a piped stream', getRequest('/readable')],
+  ['a head written before an empty end', getRequest('/head-then-end')],
+  [
+    'a head written before an empty end, a body over drainLimit unread (Connection: close)',
+    {
+      raw: Buffer.concat([
+        Buffer.from(
+          `POST /head-then-end HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${UNREAD.length}\r\n\r\n`,
+        ),
+        UNREAD,
+      ]),
+    },
+  ],
   [
     'a chunked upload read by a body parser',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',

@@ -19,13 +19,14 @@
  *
  * @module
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
 import { NODE_RESPONSE_KEY, clientLeft } from './extension-environ.ts'
 import { hasBody } from './request-body.ts'
 import { abortedError } from './synthetic-request.ts'
-import { connectionNamed, isDropped } from './synthetic-head.ts'
+import { findOutHeaders, rewriteHead } from './native-head.ts'
+import type { HeadEnd, HeaderArg, NodeResponse } from './native-head.ts'
 
 /** What a server handler offers a listener app for one request (see the module notes). */
 export interface NativeRoute {
@@ -134,97 +135,6 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return ArrayBuffer.isView(chunk) ? chunk.byteLength : 0
 }
 
-type HeaderArg = OutgoingHttpHeaders | readonly unknown[] | null | undefined
-
-interface NodeResponse extends ServerResponse {
-  _storeHeader(firstLine: string, headers: HeaderArg): void
-  _header: string | null
-  _headerSent: boolean
-  _hasBody: boolean
-  _contentLength: number | null
-}
-
-// Node's own header table (`res[kOutHeaders]`): { lowercased name: [name, value] }.
-let kOutHeaders: symbol | undefined
-
-/** The header fields of `headers` (any form `_storeHeader` takes), as name/value pairs. */
-function fieldsOf(res: NodeResponse, headers: HeaderArg): [string, unknown][] {
-  const fields: [string, unknown][] = []
-  if (headers === null || headers === undefined) return fields
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const entry of headers as [string, unknown][]) fields.push([entry[0], entry[1]])
-    } else {
-      for (let i = 0; i < headers.length; i += 2) {
-        fields.push([headers[i] as string, headers[i + 1]])
-      }
-    }
-    return fields
-  }
-  const table =
-    kOutHeaders === undefined ? undefined : (res as unknown as Record<symbol, unknown>)[kOutHeaders]
-  const record = headers as Record<string, unknown>
-  for (const key of Object.keys(record)) {
-    const value = record[key]
-    if (headers === table) {
-      const entry = value as [string, unknown]
-      fields.push([entry[0], entry[1]])
-    } else {
-      fields.push([key, value])
-    }
-  }
-  return fields
-}
-
-/**
- * The head as the synthetic path writes it: `Server` first (unless the listener sent one), the
- * listener's headers without the hop-by-hop ones, and an implicit `Content-Length` (Node's, for
- * `res.end(data)`) after `Date`, where the synthetic path finds it. With `close`, the handler's
- * `Connection: close` for a body too large to drain comes last, after `Date` (and the length).
- * Returns the first line and the headers to hand to Node (`headers` itself when only the
- * `Server` line changes).
- */
-function rewriteHead(
-  res: NodeResponse,
-  firstLine: string,
-  headers: HeaderArg,
-  software: string | undefined,
-  close: boolean,
-): [string, HeaderArg] {
-  const fields = fieldsOf(res, headers)
-  let named: Set<string> | undefined
-  let change = close
-  let length = false
-  let date = false
-  let server = false
-  for (const [name, value] of fields) {
-    const lower = name.toLowerCase()
-    if (lower === 'content-length' || lower === 'trailer') length = true
-    else if (lower === 'transfer-encoding') {
-      // The synthetic response framed it itself: no length there, so the server chunks it.
-      length = true
-      res._contentLength = null
-    } else if (lower === 'date') date = true
-    else if (lower === 'server') server = true
-    else if (lower === 'connection') named = connectionNamed(String(value), named)
-    if (isDropped(name, true)) change = true
-  }
-  const line = software === undefined || server ? firstLine : `${firstLine}Server: ${software}\r\n`
-  const implicitLength = !length && res._hasBody && typeof res._contentLength === 'number'
-  if (!change && named === undefined && !implicitLength) return [line, headers]
-  const flat: unknown[] = []
-  for (const [name, value] of fields) {
-    if (isDropped(name, true) || named?.has(name.toLowerCase()) === true) continue
-    flat.push(name, value)
-  }
-  if ((implicitLength || close) && !date && res.sendDate) {
-    flat.push('Date', new Date().toUTCString())
-  }
-  if (implicitLength) flat.push('Content-Length', String(res._contentLength))
-  if (close) flat.push('Connection', 'close')
-  return [line, flat]
-}
-
 /**
  * Make `res` write its head as the route's handler would, count its body bytes into `sent`, and
  * call `ends` once it ended (told whether the client had left by then). With `body` (the
@@ -243,16 +153,14 @@ function watch(
   const storeHeader = res._storeHeader.bind(res)
   const write = res.write.bind(res) as (...args: unknown[]) => boolean
   const end = res.end.bind(res) as (...args: unknown[]) => unknown
-  kOutHeaders ??= Object.getOwnPropertySymbols(res).find(
-    (symbol) => symbol.description === 'kOutHeaders',
-  )
+  findOutHeaders(res)
   let firstLine = ''
   let fields: HeaderArg = undefined
   let bareEnd = false
   let endingNow = false
-  const store = (close: boolean): void => {
+  const store = (ending?: HeadEnd): void => {
     route.beforeNativeHead()
-    const [line, rewritten] = rewriteHead(res, firstLine, fields, route.serverSoftware, close)
+    const [line, rewritten] = rewriteHead(res, firstLine, fields, route.serverSoftware, ending)
     storeHeader(line, rewritten)
   }
   // A response with no body bytes at all, ending now: the synthetic path sends it whole, and a
@@ -263,7 +171,8 @@ function watch(
     firstLine = line
     fields = headers
     // Inside end() (its implicit head): the head goes out with the end of the response.
-    store(endingNow && closes())
+    if (endingNow && closes()) store({ close: true, empty: false })
+    else store()
   }
   res.write = function countWrite(this: NodeResponse, ...args: unknown[]): boolean {
     const ended = this.writableEnded
@@ -276,12 +185,18 @@ function watch(
     // The client left, and the listener answers that (a body parser's 400 for `'aborted'`):
     // the synthetic path finds the connection gone when it writes, a disconnect it never logs.
     const left = !ended && clientLeft(this)
-    if (body && !ended && !left) {
+    if (!ended && !left) {
       const data = typeof args[0] === 'function' ? undefined : args[0]
       bareEnd = data === undefined || data === null || byteLength(data, args[1]) === 0
-      endingNow = true
-      // The head was stored before (writeHead) and is still unsent: it goes out with this end.
-      if (this._header !== null && !this._headerSent && closes()) store(true)
+      endingNow = body
+      // The head was stored before (writeHead) and is still unsent: it goes out with this end,
+      // whole, as the synthetic path sends it (no chunked framing around no byte).
+      if (this._header !== null && !this._headerSent) {
+        const empty = bareEnd && sent.bytes === 0 && this._hasBody && this.chunkedEncoding
+        const close = body && closes()
+        if (empty) this.chunkedEncoding = false
+        if (empty || close) store({ close, empty })
+      }
     }
     try {
       end(...args)
