@@ -7,6 +7,12 @@
  * upstream still changes it; a 4xx from `next(err)` is the gateway's plain page. Any fast path
  * for this round trip must keep these bytes (issue 16).
  *
+ * The other way round, `toExpressMiddleware(fromKoaMiddleware(mw))` against a hand wrapper that
+ * makes a Koa context on Express's `req`/`res` and calls `next()` as Koa's `next`: the Koa
+ * middleware sees the Express chain's response after `next()` (status, headers it adds), what it
+ * answers itself is sent, its headers come before those Express upstream set, and Koa answers
+ * its own errors.
+ *
  * @module
  */
 import express from 'express'
@@ -14,9 +20,10 @@ import type { NextFunction, Request, Response } from 'express'
 import Koa from 'koa'
 import { describe, expect, it } from 'vitest'
 
-import { fromExpressMiddleware } from '@wsgi/adapter-express'
+import { fromExpressMiddleware, toExpressMiddleware } from '@wsgi/adapter-express'
 
-import { rawRequest, serveKoa } from '../test/helpers.ts'
+import { rawRequest, serve, serveKoa } from '../test/helpers.ts'
+import { fromKoaMiddleware } from './from-koa-middleware.ts'
 import { toKoaMiddleware } from './to-koa-middleware.ts'
 
 type ExpressMiddleware = (req: Request, res: Response, next: NextFunction) => void
@@ -173,5 +180,99 @@ describe('toKoaMiddleware(fromExpressMiddleware(mw)): the middleware response is
     expect((await rawGet(koa)).endsWith('\r\n\r\nok')).toBe(true)
     expect(seen).toBe('function root')
     expect(downstreamProto).toBe(false)
+  })
+})
+
+/** The raw response of an Express app to a GET of `/`, its `Date` and `ETag` values starred. */
+async function rawExpressGet(app: express.Express): Promise<string[]> {
+  const base = await serve(app)
+  const raw = await rawRequest(base, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  return lines(
+    raw
+      .toString('latin1')
+      .replace(/\r\nDate: [^\r]*\r\n/, '\r\nDate: *\r\n')
+      .replace(/\r\nETag: [^\r]*\r\n/, '\r\nETag: *\r\n'),
+  )
+}
+
+/** Express with `up` in front of the Koa middleware and the route `down` after it. */
+function expressWith(up: ExpressMiddleware[], mw: Koa.Middleware): express.Express {
+  const app = express()
+  app.set('x-powered-by', false)
+  for (const m of up) app.use(m)
+  app.use(toExpressMiddleware(fromKoaMiddleware(mw)))
+  app.use((_req, res) => {
+    res.send('hello')
+  })
+  return app
+}
+
+describe('toExpressMiddleware(fromKoaMiddleware(mw)): Koa sees the response of the Express chain', () => {
+  it('lets the Koa middleware read the status and add headers after next()', async () => {
+    const raw = await rawExpressGet(
+      expressWith([], async (ctx, next) => {
+        await next()
+        ctx.set('X-Status', String(ctx.status))
+      }),
+    )
+    expect(raw).toEqual([
+      'HTTP/1.1 200 OK',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Length: 5',
+      'ETag: *',
+      'X-Status: 200',
+      'Date: *',
+      'Connection: close',
+      '',
+      'hello',
+    ])
+  })
+
+  it('sends what the Koa middleware answers itself; the route does not run', async () => {
+    const raw = await rawExpressGet(
+      expressWith([], (ctx) => {
+        ctx.body = 'from koa'
+      }),
+    )
+    expect(raw).toEqual([
+      'HTTP/1.1 200 OK',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Length: 8',
+      'Date: *',
+      'Connection: close',
+      '',
+      'from koa',
+    ])
+  })
+
+  it('puts the Koa headers before those Express upstream set', async () => {
+    const up: ExpressMiddleware = (_req, res, next) => {
+      res.setHeader('X-Up', 'a')
+      next()
+    }
+    const raw = await rawExpressGet(
+      expressWith([up], async (ctx, next) => {
+        ctx.set('X-Bench', '1')
+        await next()
+      }),
+    )
+    expect(raw.slice(0, 3)).toEqual(['HTTP/1.1 200 OK', 'X-Bench: 1', 'X-Up: a'])
+  })
+
+  it("answers ctx.throw(401) with Koa's plain page, not Express's error page", async () => {
+    const raw = await rawExpressGet(
+      expressWith([], (ctx) => {
+        ctx.throw(401)
+      }),
+    )
+    expect(raw).toEqual([
+      'HTTP/1.1 401 Unauthorized',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Length: 12',
+      'Date: *',
+      'Connection: close',
+      '',
+      'Unauthorized',
+    ])
   })
 })
