@@ -14,7 +14,6 @@ import { unquoteLatin1 } from '@wsgi/core/util'
 
 import type { ParsedRequest } from './_internal/body-state.ts'
 import { EXPRESS_ADVICE, bodySource } from './_internal/body-state.ts'
-import { copyEnviron } from './_internal/request-sync.ts'
 import { pathOf } from './_internal/url.ts'
 
 /** Environ key of the Express request (the same object as `wsgits.node_request`). */
@@ -39,8 +38,9 @@ export interface ExpressHandlerOptions extends NodeHandlerOptions {
   readonly errorsToNext?: (() => boolean) | undefined
   /**
    * The environ to start from instead of one built from the request (the gateway environ that
-   * `fromExpressMiddleware` received, with what the Express middleware changed). The handler
-   * still supplies `wsgi.input` and the `wsgits.*` keys of the request it serves.
+   * `fromExpressMiddleware` received, with what the Express middleware changed), a new object
+   * per call that the handler then owns. The handler still supplies `wsgi.input` and the
+   * `wsgits.*` keys of the request it serves.
    */
   readonly baseEnviron?: ((req: IncomingMessage) => WSGIEnvironment | undefined) | undefined
 }
@@ -113,7 +113,8 @@ export class ExpressHandler extends NodeHandler {
     super.setupEnviron()
     if (base === undefined) return
     const own = this.environ as Record<string, unknown>
-    const env = copyEnviron(base) as Record<string, unknown>
+    // The option hands over a fresh environ (see `baseEnviron`): no second copy.
+    const env = base as Record<string, unknown>
     for (const key of OWN_KEYS) {
       const descriptor = Object.getOwnPropertyDescriptor(own, key)
       if (descriptor !== undefined) Object.defineProperty(env, key, descriptor)

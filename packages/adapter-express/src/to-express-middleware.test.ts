@@ -8,7 +8,7 @@ import type { ErrorRequestHandler } from 'express'
 import express4 from 'express4'
 
 import { isWSGIError } from '@wsgi/core/errors'
-import type { Middleware } from '@wsgi/core/types'
+import type { Middleware, WSGIApplication } from '@wsgi/core/types'
 
 import { bodyReader, bytes, dechunk, listen, rawRequest, sleep } from '../test/helpers.ts'
 import { environOf, toExpressMiddleware } from './to-express-middleware.ts'
@@ -283,6 +283,53 @@ describe('toExpressMiddleware(mw)', () => {
   it('throws ERR_WSGI_INVALID_ARG_TYPE for a non-function', () => {
     expect(() => toExpressMiddleware(42 as unknown as Middleware)).toThrow(
       expect.objectContaining({ code: 'ERR_WSGI_INVALID_ARG_TYPE' }),
+    )
+  })
+
+  it('applies the gateway middleware once, not per request, and keeps requests apart', async () => {
+    let applied = 0
+    const tagged: Middleware = (inner) => {
+      applied++
+      return (environ, startResponse) =>
+        inner(environ, (status, headers, excInfo) =>
+          startResponse(status, [...headers, ['X-Path', environ.PATH_INFO ?? '']], excInfo),
+        )
+    }
+    const app = express()
+    app.use(toExpressMiddleware(tagged))
+    app.use((req, res) => {
+      res.send(`at ${req.path}`)
+    })
+    const base = await listen(app)
+    const answers = await Promise.all(
+      ['/a', '/b', '/c'].map(async (path) => {
+        const res = await fetch(base + path)
+        return `${res.headers.get('x-path')} ${await res.text()}`
+      }),
+    )
+    expect(answers).toEqual(['/a at /a', '/b at /b', '/c at /c'])
+    expect(applied).toBe(1)
+  })
+
+  it('throws ERR_WSGI_INVALID_ARG_TYPE when the middleware returns no app', () => {
+    expect(() => toExpressMiddleware(() => 42 as unknown as WSGIApplication)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSGI_INVALID_ARG_TYPE' }),
+    )
+  })
+
+  it('fails an inner app that lost wsgits.express_request, through next(err)', async () => {
+    const lossy: Middleware = (inner) => (environ, startResponse) =>
+      inner({ ...environ, 'wsgits.express_request': undefined }, startResponse)
+    const app = express()
+    app.use(toExpressMiddleware(lossy))
+    app.use((_req, res) => {
+      res.send('never')
+    })
+    app.use(reportError)
+    const res = await fetch(await listen(app))
+    expect(res.status).toBe(599)
+    expect(((await res.json()) as { caught: string }).caught).toContain(
+      "environ['wsgits.express_request']",
     )
   })
 

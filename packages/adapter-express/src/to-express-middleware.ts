@@ -7,14 +7,14 @@
  */
 import type { IncomingMessage } from 'node:http'
 
-import type { RequestHandler } from 'express'
+import type { NextFunction, RequestHandler } from 'express'
 
 import { WSGIError, describe, invalidArgType } from '@wsgi/core/errors'
 import { passBodyOn } from '@wsgi/core/node'
 import type { Middleware, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
 import { ResponseCapture } from './_internal/capture.ts'
-import { ExpressHandler } from './express-handler.ts'
+import { EXPRESS_REQUEST_KEY, ExpressHandler } from './express-handler.ts'
 import { applyEnvironChanges, snapshotEnviron } from './_internal/request-sync.ts'
 import type { EnvironSnapshot } from './_internal/request-sync.ts'
 import { handlerOptionsOf } from './to-express.ts'
@@ -32,6 +32,21 @@ const kEnviron = Symbol('wsgits.expressEnviron')
 interface EnvironLinked {
   [kEnviron]?: WSGIEnvironment
 }
+
+/** One request through a {@link toExpressMiddleware}. */
+interface RequestState {
+  readonly req: IncomingMessage
+  readonly capture: ResponseCapture
+  readonly next: NextFunction
+  /** The request keys of the environ before the gateway middleware ran. */
+  before: EnvironSnapshot
+  /** The inner app ran (`next()` was called). */
+  passed: boolean
+  /** The environ the handler made, as the gateway middleware got it. */
+  outer: WSGIEnvironment | undefined
+}
+
+type StateLinked = Record<symbol, RequestState | undefined>
 
 /**
  * The environ that gateway middleware passed on for this request, to the Express handlers that
@@ -72,8 +87,11 @@ export function environOf(req: IncomingMessage): WSGIEnvironment | undefined {
  * app.use(toExpressMiddleware(poweredBy))
  * app.get('/', (req, res) => res.send('hello'))
  * ```
- * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `middleware` is not a function, or when it
- *   does not return an application for a request.
+ * The gateway middleware is applied once, when `toExpressMiddleware` is called.
+ *
+ * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `middleware` is not a function or does not
+ *   return one. The inner app throws `ERR_WSGI_CHAIN_ALREADY_RUN` when called a second time for
+ *   one request, and `ERR_WSGI_INVALID_ARG_TYPE` when its environ lost `wsgits.express_request`.
  */
 export function toExpressMiddleware(
   middleware: Middleware,
@@ -83,43 +101,63 @@ export function toExpressMiddleware(
     throw invalidArgType(`middleware must be a function (got ${describe(middleware)})`)
   }
   const base = handlerOptionsOf(options)
+  // Per request, a property of `req` under a symbol of this middleware (the same middleware may
+  // run twice in one chain): the middleware is applied once, here, as toKoaMiddleware and
+  // toFastifyMiddleware apply theirs, instead of once per request (a new app, and for
+  // fromKoaMiddleware a Koa stand-in and a listener app, made for every request).
+  const kState = Symbol('wsgits.expressMiddlewareState')
+  const stateOf = (environ: WSGIEnvironment): RequestState => {
+    const req: unknown = environ[EXPRESS_REQUEST_KEY]
+    const state = typeof req === 'object' && req !== null ? (req as StateLinked)[kState] : undefined
+    if (state === undefined) {
+      throw invalidArgType(
+        `The inner app of toExpressMiddleware needs environ['${EXPRESS_REQUEST_KEY}'] of the ` +
+          `request (got ${describe(req)}); pass the environ, or a copy of it, to the inner app`,
+      )
+    }
+    return state
+  }
+  const rest: WSGIApplication = async (environ, startResponse) => {
+    const state = stateOf(environ)
+    if (state.passed) {
+      throw new WSGIError(
+        'ERR_WSGI_CHAIN_ALREADY_RUN',
+        'The rest of the Express chain already ran for this request; call the app once',
+      )
+    }
+    state.passed = true
+    const { req, capture } = state
+    // `req` and its body go on to the rest of the chain: no handler here drains it.
+    passBodyOn(environ)
+    if (state.outer !== undefined) passBodyOn(state.outer)
+    applyEnvironChanges(req, state.before, environ)
+    ;(req as IncomingMessage & EnvironLinked)[kEnviron] = environ
+    capture.install()
+    state.next()
+    const head = await capture.head
+    startResponse(head.status, head.headers)
+    return capture.body
+  }
+  const app = middleware(rest)
+  if (typeof app !== 'function') {
+    throw invalidArgType(`middleware must return an application (got ${describe(app)})`)
+  }
+  const entry: WSGIApplication = (environ, startResponse) => {
+    const state = stateOf(environ)
+    state.outer = environ
+    state.before = snapshotEnviron(environ)
+    return app(environ, startResponse)
+  }
   return function gatewayMiddleware(req, res, next): void {
     const capture = new ResponseCapture(res)
-    let passed = false
-    let before: EnvironSnapshot = {}
-    const rest: WSGIApplication = async (environ, startResponse) => {
-      if (passed) {
-        throw new WSGIError(
-          'ERR_WSGI_CHAIN_ALREADY_RUN',
-          'The rest of the Express chain already ran for this request; call the app once',
-        )
-      }
-      passed = true
-      // `req` and its body go on to the rest of the chain: no handler here drains it.
-      passBodyOn(environ)
-      passBodyOn(handler.environ)
-      applyEnvironChanges(req, before, environ)
-      ;(req as IncomingMessage & EnvironLinked)[kEnviron] = environ
-      capture.install()
-      next()
-      const head = await capture.head
-      startResponse(head.status, head.headers)
-      return capture.body
-    }
-    const app = middleware(rest)
-    if (typeof app !== 'function') {
-      throw invalidArgType(`middleware must return an application (got ${describe(app)})`)
-    }
-    const entry: WSGIApplication = (environ, startResponse) => {
-      before = snapshotEnviron(environ)
-      return app(environ, startResponse)
-    }
+    const state: RequestState = { req, capture, next, before: {}, passed: false, outer: undefined }
     const handler = new ExpressHandler(
       req,
       capture.target,
-      { ...base, errorsToNext: () => !passed },
+      { ...base, errorsToNext: () => !state.passed },
       next,
     )
+    ;(req as unknown as StateLinked)[kState] = state
     void handler.run(entry).catch((error: unknown) => {
       // The error handling itself failed: the response cannot be trusted any more.
       handler.logException(error)

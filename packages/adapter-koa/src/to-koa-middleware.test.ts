@@ -247,6 +247,31 @@ describe.each(KOAS)('toKoaMiddleware(mw) on %s', (_name, Koa) => {
     expect(res.status).toBe(500)
     expect(errors[0]).toMatchObject({ code: 'ERR_WSGI_INVALID_ARG_TYPE' })
   })
+
+  it('carries header changes downstream without reading the lazy client-abort signal', async () => {
+    // Reading `wsgits.signal` makes an AbortController for the request: the rest of the chain
+    // must look only at the keys it carries.
+    let reads = 0
+    const watchSignal: Middleware = (app) => (environ, startResponse) => {
+      const lazy = Object.getOwnPropertyDescriptor(environ, 'wsgits.signal')
+      Object.defineProperty(environ, 'wsgits.signal', {
+        get(this: unknown): unknown {
+          reads++
+          return lazy?.get?.call(this)
+        },
+        enumerable: true,
+        configurable: true,
+      })
+      environ['HTTP_X_ADDED'] = 'by gateway'
+      return app(environ, startResponse)
+    }
+    const koa = new Koa().use(toKoaMiddleware(watchSignal)).use((ctx) => {
+      ctx.body = ctx.get('x-added')
+    })
+    const res = await fetch(await serveKoa(koa))
+    expect(await res.text()).toBe('by gateway')
+    expect(reads).toBe(0)
+  })
 })
 
 describe('toKoaMiddleware(mw) on Koa 3 only', () => {

@@ -59,9 +59,12 @@ function changedHeaders(
     Reflect.deleteProperty(next, name)
   }
   for (const key of Object.keys(environ)) {
-    const value = environ[key]
+    // The name first: reading every value would call the environ's lazy accessors
+    // (`wsgits.signal` makes an AbortController per request when read).
     const name = headerName(key)
-    if (name === undefined || typeof value !== 'string' || before.get(key) === value) continue
+    if (name === undefined) continue
+    const value = environ[key]
+    if (typeof value !== 'string' || before.get(key) === value) continue
     next ??= { ...current }
     next[name] = value
   }
