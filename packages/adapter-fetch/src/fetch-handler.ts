@@ -14,7 +14,7 @@ import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
 
 import { isConnectionReset } from './_internal/connection-reset.ts'
-import { addFetchCgiVars } from './_internal/handler-environ.ts'
+import { addFetchCgiVars, setLazyKeys } from './_internal/handler-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import type { RemoteAddressFn } from './remote-address.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
@@ -92,6 +92,15 @@ export class FetchHandler extends HostHandler {
   #early: Response | undefined = undefined
   #responded = false
 
+  static {
+    // The environ's `wsgits.signal` and lazy `wsgits.fetch_ctx`: shared accessors that find the
+    // handler in the environ (see handler-environ.ts), and call into it here.
+    setLazyKeys({
+      signal: (owner) => (owner as FetchHandler).#signal(),
+      ctx: (owner) => (owner as FetchHandler).#options.lazyCtx?.(),
+    })
+  }
+
   constructor(request: Request, options: FetchHandlerOptions) {
     super()
     this.#request = request
@@ -131,7 +140,7 @@ export class FetchHandler extends HostHandler {
       this.#request,
       this.#options,
       this.#stdin,
-      () => this.#signal(),
+      this,
     )
   }
 
