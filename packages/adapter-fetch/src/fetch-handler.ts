@@ -75,6 +75,15 @@ export interface FetchHandlerOptions {
  * const response = await new FetchHandler(request, options).respond(app)
  * ```
  */
+/**
+ * `handler.respond(app)`, except that a `Response` known before it returns (a synchronous app
+ * with a one-chunk body) is given as it is, not in a promise: a host that takes either (Hono's
+ * handlers) then answers at once, without a turn of its promise path (on `@hono/node-server`,
+ * a close listener and an awaited response per request).
+ */
+// Assigned in FetchHandler's static block: it reaches a private method.
+export let respondNow: (handler: FetchHandler, app: WSGIApplication) => Response | Promise<Response>
+
 export class FetchHandler extends HostHandler {
   #request: Request
   #options: FetchHandlerOptions
@@ -93,6 +102,7 @@ export class FetchHandler extends HostHandler {
   #responded = false
 
   static {
+    respondNow = (handler, app) => handler.#respond(app)
     // The environ's `wsgits.signal` and lazy `wsgits.fetch_ctx`: shared accessors that find the
     // handler in the environ (see handler-environ.ts), and call into it here.
     setLazyKeys({
@@ -114,12 +124,18 @@ export class FetchHandler extends HostHandler {
    * error before the head gives a 500 without details, one after it errors the body stream.
    */
   respond(app: WSGIApplication): Promise<Response> {
+    const response = this.#respond(app)
+    return response instanceof Promise ? response : Promise.resolve(response)
+  }
+
+  /** {@link respond}, with the `Response` itself when it is known before `respond` returns. */
+  #respond(app: WSGIApplication): Response | Promise<Response> {
     void this.#drive(app)
     // A synchronous app with a one-chunk body has its Response already.
     const early = this.#early
     if (early !== undefined) {
       this.#early = undefined
-      return Promise.resolve(early)
+      return early
     }
     return new Promise((resolve) => {
       this.#resolve = resolve
