@@ -125,6 +125,52 @@ describe('FetchHandler: what it builds only on demand', () => {
   })
 })
 
+describe('FetchHandler: the lazy keys of the environ', () => {
+  /** The environs `toFetch` gives `count` requests. */
+  async function environsOf(count: number): Promise<WSGIEnvironment[]> {
+    const environs: WSGIEnvironment[] = []
+    const handler = toFetch((environ, startResponse) => {
+      environs.push(environ)
+      startResponse('204 No Content', [])
+      return []
+    })
+    for (let i = 0; i < count; i++) await handler(new Request('http://h/'))
+    return environs
+  }
+
+  it('shares one accessor pair for wsgits.signal across requests (no closure per environ)', async () => {
+    // A getter made per request gave each environ a V8 map of its own, allocated in old space:
+    // every environ then outlived the next scavenge.
+    const [first, second] = await environsOf(2)
+    const [a, b] = [first, second].map((environ) => {
+      const accessor: { get?: unknown; set?: unknown } | undefined =
+        Object.getOwnPropertyDescriptor(environ, 'wsgits.signal')
+      return [accessor?.get, accessor?.set]
+    })
+    expect(typeof a?.[0]).toBe('function')
+    expect(a).toEqual(b)
+    expect(a?.[0]).toBe(b?.[0])
+  })
+
+  it('finds its request through a copy made with Object.create, and a spread copy holds values', async () => {
+    const controller = new AbortController()
+    let derived: AbortSignal | undefined
+    let spread: Record<PropertyKey, unknown> = {}
+    let keys: string[] = []
+    await toFetch((environ, startResponse) => {
+      keys = Object.keys(environ)
+      derived = (Object.create(environ) as WSGIEnvironment)['wsgits.signal']
+      spread = { ...environ }
+      startResponse('204 No Content', [])
+      return []
+    })(new Request('http://h/', { signal: controller.signal }))
+    expect(derived).toBeInstanceOf(AbortSignal)
+    expect(Object.keys(spread)).toEqual(keys)
+    expect(Object.getOwnPropertySymbols(spread)).toEqual([])
+    expect(spread['wsgits.signal']).toBe(derived)
+  })
+})
+
 describe('FetchHandler: close() when the consumer cancels the body', () => {
   /** A body that yields `first`, then waits on `gate` (which may never open), counting close(). */
   function gatedBody(gate: Promise<void>): {

@@ -14,7 +14,7 @@ import { ConsoleErrorStream } from '@wsgi/core/streams'
 import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
 
 import { isConnectionReset } from './_internal/connection-reset.ts'
-import { addFetchCgiVars } from './_internal/handler-environ.ts'
+import { addFetchCgiVars, setLazyKeys } from './_internal/handler-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import type { RemoteAddressFn } from './remote-address.ts'
 import { responseHeaderInit } from './_internal/response-headers.ts'
@@ -75,6 +75,15 @@ export interface FetchHandlerOptions {
  * const response = await new FetchHandler(request, options).respond(app)
  * ```
  */
+/**
+ * `handler.respond(app)`, except that a `Response` known before it returns (a synchronous app
+ * with a one-chunk body) is given as it is, not in a promise: a host that takes either (Hono's
+ * handlers) then answers at once, without a turn of its promise path (on `@hono/node-server`,
+ * a close listener and an awaited response per request).
+ */
+// Assigned in FetchHandler's static block: it reaches a private method.
+export let respondNow: (handler: FetchHandler, app: WSGIApplication) => Response | Promise<Response>
+
 export class FetchHandler extends HostHandler {
   #request: Request
   #options: FetchHandlerOptions
@@ -92,6 +101,16 @@ export class FetchHandler extends HostHandler {
   #early: Response | undefined = undefined
   #responded = false
 
+  static {
+    respondNow = (handler, app) => handler.#respond(app)
+    // The environ's `wsgits.signal` and lazy `wsgits.fetch_ctx`: shared accessors that find the
+    // handler in the environ (see handler-environ.ts), and call into it here.
+    setLazyKeys({
+      signal: (owner) => (owner as FetchHandler).#signal(),
+      ctx: (owner) => (owner as FetchHandler).#options.lazyCtx?.(),
+    })
+  }
+
   constructor(request: Request, options: FetchHandlerOptions) {
     super()
     this.#request = request
@@ -105,12 +124,18 @@ export class FetchHandler extends HostHandler {
    * error before the head gives a 500 without details, one after it errors the body stream.
    */
   respond(app: WSGIApplication): Promise<Response> {
+    const response = this.#respond(app)
+    return response instanceof Promise ? response : Promise.resolve(response)
+  }
+
+  /** {@link respond}, with the `Response` itself when it is known before `respond` returns. */
+  #respond(app: WSGIApplication): Response | Promise<Response> {
     void this.#drive(app)
     // A synchronous app with a one-chunk body has its Response already.
     const early = this.#early
     if (early !== undefined) {
       this.#early = undefined
-      return Promise.resolve(early)
+      return early
     }
     return new Promise((resolve) => {
       this.#resolve = resolve
@@ -131,7 +156,7 @@ export class FetchHandler extends HostHandler {
       this.#request,
       this.#options,
       this.#stdin,
-      () => this.#signal(),
+      this,
     )
   }
 

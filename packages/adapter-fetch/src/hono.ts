@@ -18,7 +18,7 @@ import { unquoteLatin1 } from '@wsgi/core/util'
 import { remoteAddressOption } from './remote-address.ts'
 import type { RemoteAddressFn } from './remote-address.ts'
 import { requestURLParts } from './_internal/request-url-parts.ts'
-import { FetchHandler } from './fetch-handler.ts'
+import { FetchHandler, respondNow } from './fetch-handler.ts'
 import { fromFetchMiddleware } from './from-fetch-middleware.ts'
 import { toFetchMiddleware } from './to-fetch-middleware.ts'
 import type { FetchNext } from './types.ts'
@@ -118,7 +118,7 @@ export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handl
     const scriptName = mountPrefix(routePath(c), url.pathname)
     // Read only when the app asks for `wsgits.fetch_ctx`.
     const lazyCtx = (): unknown => executionContext(c)
-    return new FetchHandler(request, {
+    const handler = new FetchHandler(request, {
       scriptName,
       errors,
       env: c.env,
@@ -126,7 +126,10 @@ export function toHono(app: WSGIApplication, options: ToHonoOptions = {}): Handl
       lazyCtx,
       url,
       remoteAddress,
-    }).respond(app)
+    })
+    // Hono takes a Response or a promise of one; a Response it has at once it hands its host at
+    // once (on @hono/node-server, without the promise path's close listener and await).
+    return respondNow(handler, app)
   }
 }
 

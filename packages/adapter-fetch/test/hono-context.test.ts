@@ -116,4 +116,25 @@ describe('toHono(app): wsgits.fetch_ctx', () => {
     expect(response.status).toBe(204)
     expect(reads).toBe(0)
   })
+
+  it('is an accessor shared by every environ (no closure per request)', async () => {
+    const getters: unknown[] = []
+    const app = new Hono()
+    app.all(
+      '/m/*',
+      toHono((environ, startResponse) => {
+        const accessor: { get?: unknown } | undefined = Object.getOwnPropertyDescriptor(
+          environ,
+          'wsgits.fetch_ctx',
+        )
+        getters.push(accessor?.get)
+        startResponse('204 No Content', [])
+        return []
+      }),
+    )
+    await app.request('/m/a')
+    await app.request('/m/b')
+    expect(typeof getters[0]).toBe('function')
+    expect(getters[0]).toBe(getters[1])
+  })
 })

@@ -9,6 +9,7 @@ import type { InputStream } from '@wsgi/core/types'
 import type { FetchHandlerOptions } from '../fetch-handler.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from '../types.ts'
 import { offerRequest } from './original-request.ts'
+import { learnStandIn, standInHeaderPairs } from './node-server-headers.ts'
 import { addRequestCgiVars } from './request-environ.ts'
 
 /** Keys the `Request` itself decides; a base environ's copies of them are left behind. */
@@ -17,8 +18,8 @@ function fromRequest(key: string): boolean {
 }
 
 /** A setter that replaces an accessor key with a plain value (middleware may replace it). */
-function setOwnValue(key: string): (this: Record<string, unknown>, value: unknown) => void {
-  return function set(this: Record<string, unknown>, value: unknown): void {
+function setOwnValue(key: string): (this: object, value: unknown) => void {
+  return function set(this: object, value: unknown): void {
     Object.defineProperty(this, key, {
       value,
       writable: true,
@@ -32,21 +33,77 @@ const SET_SIGNAL = setOwnValue('wsgits.signal')
 const SET_CTX = setOwnValue(FETCH_CTX_KEY)
 
 /**
- * Add the CGI variables of `request` to `environ`, and the fetch extension keys; `signal` makes
- * `wsgits.signal` when it is first read.
+ * How the lazy keys of an environ are made from its maker (a `FetchHandler`, which registers
+ * them once with {@link setLazyKeys}: they reach its private state).
+ */
+export interface LazyKeys {
+  /** `wsgits.signal`, made on first read. */
+  signal(owner: object): AbortSignal
+  /** `wsgits.fetch_ctx`, found on first read (only called with `options.lazyCtx`). */
+  ctx(owner: object): unknown
+}
+
+function unregistered(): never {
+  throw new Error('FetchHandler did not register its lazy keys')
+}
+
+let lazyKeys: LazyKeys = { signal: unregistered, ctx: unregistered }
+
+/** Register how lazy keys are made (once, by `FetchHandler`). */
+export function setLazyKeys(keys: LazyKeys): void {
+  lazyKeys = keys
+}
+
+// The environ's maker, for the shared accessors below. Not enumerable: a copy of the environ
+// (`{ ...environ }`) takes the values the accessors give, not the link.
+const kLazy = Symbol('wsgits.fetchLazyKeys')
+
+// One shared accessor pair per lazy key, finding the request through `this`. A getter made per
+// request (a closure) would give every environ a map of its own, which V8 allocates in old
+// space: each request's environ then outlived the next scavenge.
+function getSignal(this: Record<PropertyKey, unknown>): AbortSignal {
+  return lazyKeys.signal(this[kLazy] as object)
+}
+
+function getCtx(this: Record<PropertyKey, unknown>): unknown {
+  const ctx = lazyKeys.ctx(this[kLazy] as object)
+  SET_CTX.call(this, ctx)
+  return ctx
+}
+
+const SIGNAL_DESCRIPTOR: PropertyDescriptor = {
+  get: getSignal,
+  set: SET_SIGNAL,
+  enumerable: true,
+  configurable: true,
+}
+
+const CTX_DESCRIPTOR: PropertyDescriptor = {
+  get: getCtx,
+  set: SET_CTX,
+  enumerable: true,
+  configurable: true,
+}
+
+/**
+ * Add the CGI variables of `request` to `environ`, and the fetch extension keys; `owner` (the handler) makes
+ * `wsgits.signal` (and, with `options.lazyCtx`, `wsgits.fetch_ctx`) when first read.
  */
 export function addFetchCgiVars(
   environ: Record<string, unknown>,
   request: Request,
   options: FetchHandlerOptions,
   stdin: InputStream,
-  signal: () => AbortSignal,
+  owner: object,
 ): void {
   const base = options.baseEnviron
   if (base !== undefined) {
     for (const [key, value] of Object.entries(base)) if (!fromRequest(key)) environ[key] = value
   }
-  addRequestCgiVars(environ, request, options.scriptName, options.url)
+  // On @hono/node-server, the headers straight from the Node request when nothing read them yet.
+  const pairs = standInHeaderPairs(request, options.env)
+  addRequestCgiVars(environ, request, options.scriptName, options.url, pairs)
+  if (pairs === undefined) learnStandIn(request, options.env)
   const address = options.remoteAddress?.(request, options.env)
   if (address !== undefined) environ['REMOTE_ADDR'] = address
   // A fetch Request does not know its HTTP version; an enclosing gateway request does.
@@ -54,26 +111,12 @@ export function addFetchCgiVars(
     environ['SERVER_PROTOCOL'] = base['SERVER_PROTOCOL']
   // The body ends by itself (fetch de-chunks it), so reading to EOF is safe without a length.
   environ['wsgi.input_terminated'] = true
-  Object.defineProperty(environ, 'wsgits.signal', {
-    get: signal,
-    set: SET_SIGNAL,
-    enumerable: true,
-    configurable: true,
-  })
+  Object.defineProperty(environ, kLazy, { value: owner, configurable: true })
+  Object.defineProperty(environ, 'wsgits.signal', SIGNAL_DESCRIPTOR)
   if (options.env !== undefined) environ[FETCH_ENV_KEY] = options.env
   offerRequest(environ, request, stdin)
-  const lazyCtx = options.lazyCtx
-  if (lazyCtx !== undefined) {
-    Object.defineProperty(environ, FETCH_CTX_KEY, {
-      get(this: Record<string, unknown>): unknown {
-        const ctx = lazyCtx()
-        SET_CTX.call(this, ctx)
-        return ctx
-      },
-      set: SET_CTX,
-      enumerable: true,
-      configurable: true,
-    })
+  if (options.lazyCtx !== undefined) {
+    Object.defineProperty(environ, FETCH_CTX_KEY, CTX_DESCRIPTOR)
   } else if (options.ctx !== undefined) {
     environ[FETCH_CTX_KEY] = options.ctx
   }
