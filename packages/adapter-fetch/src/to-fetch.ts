@@ -9,7 +9,6 @@ import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
 
 import { remoteAddressOption } from './remote-address.ts'
 import type { RemoteAddressFn } from './remote-address.ts'
-import { isUnreadStandIn } from './_internal/node-server-headers.ts'
 import { normalizeScriptName } from './_internal/request-environ.ts'
 import { FetchHandler } from './fetch-handler.ts'
 
@@ -133,9 +132,7 @@ export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): Gat
   }
   const remoteAddress = remoteAddressOption(options.remoteAddress)
   return function gatewayFetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> {
-    // @hono/node-server's stand-in is a Request by construction; looking at its headers would
-    // make them, and then toFetch could not read them from the Node request.
-    if (!isUnreadStandIn(request, env) && !isRequestLike(request)) {
+    if (!isRequestLike(request)) {
       return Promise.reject(
         invalidArgType(`The fetch handler must be given a Request (got ${describe(request)})`),
       )

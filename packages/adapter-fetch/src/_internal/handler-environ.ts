@@ -9,7 +9,6 @@ import type { InputStream } from '@wsgi/core/types'
 import type { FetchHandlerOptions } from '../fetch-handler.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY } from '../types.ts'
 import { offerRequest } from './original-request.ts'
-import { learnStandIn, standInHeaderPairs } from './node-server-headers.ts'
 import { addRequestCgiVars } from './request-environ.ts'
 
 /** Keys the `Request` itself decides; a base environ's copies of them are left behind. */
@@ -100,10 +99,7 @@ export function addFetchCgiVars(
   if (base !== undefined) {
     for (const [key, value] of Object.entries(base)) if (!fromRequest(key)) environ[key] = value
   }
-  // On @hono/node-server, the headers straight from the Node request when nothing read them yet.
-  const pairs = standInHeaderPairs(request, options.env)
-  addRequestCgiVars(environ, request, options.scriptName, options.url, pairs)
-  if (pairs === undefined) learnStandIn(request, options.env)
+  addRequestCgiVars(environ, request, options.scriptName, options.url)
   const address = options.remoteAddress?.(request, options.env)
   if (address !== undefined) environ['REMOTE_ADDR'] = address
   // A fetch Request does not know its HTTP version; an enclosing gateway request does.

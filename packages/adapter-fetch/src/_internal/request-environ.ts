@@ -67,15 +67,12 @@ export function splitPath(rawPath: string, search: string, scriptName: string): 
  * could spoof it (nginx and gunicorn drop them for that reason).
  *
  * @param url - `request.url` already parsed, when the caller has it
- * @param pairs - the header pairs iterating `request.headers` would give, when the caller has
- *   them from elsewhere (see `node-server-headers.ts`)
  */
 export function addRequestCgiVars(
   vars: Record<string, unknown>,
   request: Request,
   scriptName: string,
   url: URLParts = requestURLParts(request.url),
-  pairs?: readonly (readonly [string, string])[],
 ): void {
   const scheme = url.scheme
   const split = splitPath(url.pathname, url.search, scriptName)
@@ -90,15 +87,8 @@ export function addRequestCgiVars(
   vars['SERVER_PORT'] = url.port !== '' ? url.port : scheme === 'https' ? '443' : '80'
   vars['SERVER_PROTOCOL'] = 'HTTP/1.1'
   if (scheme === 'https') vars['HTTPS'] = 'on'
-  let headers: Iterable<readonly [string, string]>
-  let connection: string | null = null
-  if (pairs === undefined) {
-    headers = request.headers
-    connection = request.headers.get('connection')
-  } else {
-    headers = pairs
-    for (const [name, value] of pairs) if (name === 'connection') connection = value
-  }
+  const headers = request.headers
+  const connection = headers.get('connection')
   const listed = connectionListed(connection)
   let host = false
   for (const [name, value] of headers) {
