@@ -56,7 +56,11 @@ const { values } = parseArgs({
     // Requests per round (and of the warm-up): about half a second of CPU each.
     hello: { type: 'string', default: '10000' },
     echo: { type: 'string', default: '2000' },
+    // Warm-up, in rounds' worth of requests: V8 optimises the request path before the rounds.
+    warmup: { type: 'string', default: '2' },
     depth: { type: 'string', default: '1' },
+    // The CPU the children are pinned to (taskset), where pinning is on; `none`: not pinned.
+    cpu: { type: 'string', default: pinning?.server ?? 'none' },
   },
 })
 
@@ -72,12 +76,12 @@ function median(xs) {
 }
 
 /**
- * One child: the median CPU µs per request of its rounds.
+ * One child: the CPU µs per request of each of its rounds.
  *
  * @param {string} tree
  * @param {string} stack
  * @param {string} workload
- * @returns {Promise<number>}
+ * @returns {Promise<number[]>}
  */
 function measure(tree, stack, workload) {
   const requests = workload === 'echo' ? values.echo : values.hello
@@ -89,14 +93,14 @@ function measure(tree, stack, workload) {
     workload,
     values.rounds,
     requests,
-    requests,
+    String(Number(requests) * Number(values.warmup)),
     values.depth,
   ]
   // Pinned to one core (all its threads) where taskset exists: no migrations mid-round.
   const [command, argv] =
-    pinning === undefined
+    values.cpu === 'none'
       ? [process.execPath, args]
-      : ['taskset', ['-c', pinning.server, process.execPath, ...args]]
+      : ['taskset', ['-c', values.cpu, process.execPath, ...args]]
   return new Promise((done, fail) => {
     const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     /** @type {{ type: string, perRequest?: number[], message?: string } | undefined} */
@@ -110,7 +114,7 @@ function measure(tree, stack, workload) {
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
       if (answer?.type === 'result' && answer.perRequest !== undefined) {
-        done(median(answer.perRequest))
+        done(answer.perRequest)
       } else {
         const why = answer?.message ?? `exit ${code ?? signal}`
         fail(new Error(`${stack} ${workload} in ${tree}: ${why}`))
@@ -136,26 +140,44 @@ const spread = (xs) => `${(((Math.max(...xs) - Math.min(...xs)) / median(xs)) * 
 const pairs = Number(values.pairs)
 process.stdout.write(
   `A: ${values.a}\nB: ${values.b}\n${pairs} pairs (A B, then B A), ${values.rounds} rounds each, ` +
-    `${values.hello} hello / ${values.echo} echo requests a round, depth ${values.depth}; ` +
-    'CPU µs per request (user + system), median of rounds, then of children\n\n' +
-    '| row | workload | A µs | B µs | B/A | B/A of the pairs (min–max) | spread A / B |\n' +
-    '|---|---|---|---|---|---|---|\n',
+    `${values.hello} hello / ${values.echo} echo requests a round after ${values.warmup} rounds' ` +
+    `worth of warm-up, depth ${values.depth}; ` +
+    'CPU µs per request (user + system), median of rounds, then of children; spread: ' +
+    "(max − min) / median of a side's children; by min: the least round of all a side's " +
+    'children (contention only adds CPU time, so the least round is the least disturbed)\n\n' +
+    '| row | workload | A µs | B µs | B/A | B/A of the pairs (min–max) | spread A / B | B/A by min |\n' +
+    '|---|---|---|---|---|---|---|---|\n',
 )
 let failed = 0
 for (const stack of values.stacks.split(',')) {
   for (const workload of values.workloads.split(',')) {
+    // Each child's median round, and every round of the side.
     /** @type {number[]} */
     const a = []
     /** @type {number[]} */
     const b = []
+    /** @type {number[]} */
+    const aRounds = []
+    /** @type {number[]} */
+    const bRounds = []
+    const runA = async () => {
+      const rounds = await measure(values.a, stack, workload)
+      a.push(median(rounds))
+      aRounds.push(...rounds)
+    }
+    const runB = async () => {
+      const rounds = await measure(values.b, stack, workload)
+      b.push(median(rounds))
+      bRounds.push(...rounds)
+    }
     try {
       for (let pair = 0; pair < pairs; pair++) {
         if (pair % 2 === 0) {
-          a.push(await measure(values.a, stack, workload))
-          b.push(await measure(values.b, stack, workload))
+          await runA()
+          await runB()
         } else {
-          b.push(await measure(values.b, stack, workload))
-          a.push(await measure(values.a, stack, workload))
+          await runB()
+          await runA()
         }
         const last = (/** @type {number[]} */ xs) => fixed(xs[xs.length - 1] ?? Number.NaN)
         process.stderr.write(`${stack} ${workload} pair ${pair + 1}: ${last(a)} / ${last(b)}\n`)
@@ -172,7 +194,8 @@ for (const stack of values.stacks.split(',')) {
       `| ${stack} | ${workload} | ${fixed(median(a))} | ${fixed(median(b))} | ` +
         `${(median(b) / median(a)).toFixed(2)} | ` +
         `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} | ` +
-        `${spread(a)} / ${spread(b)} |\n`,
+        `${spread(a)} / ${spread(b)} | ` +
+        `${(Math.min(...bRounds) / Math.min(...aRounds)).toFixed(2)} |\n`,
     )
   }
 }
