@@ -10,7 +10,7 @@ import Koa from 'koa'
 import Koa2 from 'koa2'
 import { onTestFinished } from 'vitest'
 
-import { rawBytes, startForTest } from '@wsgi/conformance'
+import { REQUEST_CGI_KEYS, pickKeys, rawBytes, startForTest } from '@wsgi/conformance'
 import { toNodeListener } from '@wsgi/core/node'
 import { WSGIRequestHandler, makeServer } from '@wsgi/core/simple-server'
 import { InputReader } from '@wsgi/core/streams'
@@ -69,21 +69,7 @@ export function fixedApp(
 
 /** The CGI keys of an environ a test looks at, as a plain object. */
 export function cgiView(environ: WSGIEnvironment): Record<string, unknown> {
-  const view: Record<string, unknown> = {}
-  for (const key of [
-    'REQUEST_METHOD',
-    'SCRIPT_NAME',
-    'PATH_INFO',
-    'QUERY_STRING',
-    'CONTENT_TYPE',
-    'CONTENT_LENGTH',
-    'REMOTE_ADDR',
-    'SERVER_PROTOCOL',
-    'wsgi.url_scheme',
-  ]) {
-    view[key] = environ[key]
-  }
-  return view
+  return pickKeys(environ, [...REQUEST_CGI_KEYS, 'wsgi.url_scheme'])
 }
 
 /** A gateway app that answers with the JSON of `cgiView(environ)` plus what it read as body. */

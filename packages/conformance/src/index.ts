@@ -71,7 +71,8 @@ export {
   serveSimpleForTest,
   startForTest,
 } from './test-server.ts'
-export type { Listening } from './serve.ts'
+export { simpleListening } from './listening.ts'
+export type { Listening, SimpleServerLike } from './listening.ts'
 export {
   answerEarlyApp,
   curlUpload,
@@ -89,5 +90,6 @@ export {
 } from './parity.ts'
 export type { RawTargetBridge, StatusAndBody, StatusBridge, StatusCase } from './parity.ts'
 export type { SelfSigned } from './tls.ts'
+export { REQUEST_CGI_KEYS, pickKeys } from './cgi-keys.ts'
 export { startPythonCgi } from './python-cgi.ts'
 export type { PythonCgi } from './python-cgi.ts'

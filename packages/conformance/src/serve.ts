@@ -13,6 +13,11 @@ import { makeServer } from '@wsgi/core/simple-server'
 import type { StringErrorStream } from '@wsgi/core/streams'
 import type { WSGIApplication } from '@wsgi/core/types'
 
+import { simpleListening } from './listening.ts'
+import type { Listening } from './listening.ts'
+
+export type { Listening } from './listening.ts'
+
 /** Start `server` on 127.0.0.1 at a port the system picks; resolves to the port. */
 export async function listenLocal(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -41,15 +46,6 @@ export function closeServer(server: Server): Promise<void> {
   })
 }
 
-/** A server under test, as the reliability suite drives it. */
-export interface Listening {
-  readonly port: number
-  readonly server: Server
-  /** Everything written to the log so far. */
-  errors(): string
-  close(): Promise<void>
-}
-
 /** The gateway app `app` on the simple server, without the access log, errors to `log`. */
 export async function serveSimple(
   app: WSGIApplication,
@@ -57,15 +53,7 @@ export async function serveSimple(
 ): Promise<Listening> {
   const server = await makeServer('127.0.0.1', 0, app, { accessLog: false })
   server.stderr = log
-  return {
-    port: server.serverPort,
-    server: server.httpServer,
-    errors: () => log.getValue(),
-    close: async () => {
-      server.httpServer.closeAllConnections()
-      await server.shutdown()
-    },
-  }
+  return simpleListening(server, log)
 }
 
 /** `server` (a `node:http` server holding the stack under test) listening; its errors go to `log`. */

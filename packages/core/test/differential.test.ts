@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { REQUEST_CGI_KEYS } from '../../conformance/src/cgi-keys.ts'
 import { makeServer } from '../src/simple-server/index.ts'
 import type { WSGIServer } from '../src/simple-server/index.ts'
 import type { WSGIApplication } from '../src/types.ts'
@@ -132,16 +133,8 @@ type DifferenceId = keyof typeof DIFFERENCES
 // The report application, the same on both sides
 // ---------------------------------------------------------------------------------------------
 
-const KEYS: ReadonlySet<string> = new Set([
-  'REQUEST_METHOD',
-  'SCRIPT_NAME',
-  'PATH_INFO',
-  'QUERY_STRING',
-  'CONTENT_TYPE',
-  'CONTENT_LENGTH',
-  'SERVER_PROTOCOL',
-  'REMOTE_ADDR',
-])
+// The keys report_app in fixtures/differential/wsgiref_server.py reports (besides HTTP_*).
+const KEYS: ReadonlySet<string> = new Set(REQUEST_CGI_KEYS)
 
 // Each character as two hex digits, so latin-1 strings cross HTTP unchanged; `{XXXX}` marks a
 // code point above U+00FF (a breach of PEP 3333 the comparison would show).

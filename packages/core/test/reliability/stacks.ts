@@ -14,6 +14,7 @@ import { createServer } from 'node:http'
 import type { RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+import { simpleListening } from '../../../conformance/src/listening.ts'
 import { attachListener, fromNodeListener, toNodeListener } from '../../src/node/index.ts'
 import type { NodeListener } from '../../src/node/index.ts'
 import { WSGIRequestHandler, makeServer } from '../../src/simple-server/index.ts'
@@ -34,15 +35,7 @@ class QuietRequestHandler extends WSGIRequestHandler {
 export async function serveSimple(app: WSGIApplication): Promise<Running> {
   const server = await makeServer('127.0.0.1', 0, app, { handlerClass: QuietRequestHandler })
   server.stderr = log
-  return {
-    port: server.serverPort,
-    server: server.httpServer,
-    errors: () => log.getValue(),
-    close: async () => {
-      server.httpServer.closeAllConnections()
-      await server.shutdown()
-    },
-  }
+  return simpleListening(server, log)
 }
 
 /** A Node listener on a plain `node:http` server (`checkContinue` routed to it too). */
