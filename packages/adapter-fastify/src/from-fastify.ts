@@ -15,7 +15,7 @@ import { fromNodeListener } from '@wsgi/core/node'
 import type { FromNodeListenerOptions, NodeListener } from '@wsgi/core/node'
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import { setParentEnviron } from './_internal/environ.ts'
+import { ParentEnviron, setParentEnviron } from './_internal/environ.ts'
 
 /**
  * What `fromFastify` needs of a Fastify instance: `ready()` and `routing()`. Any
@@ -104,10 +104,10 @@ export function fromFastify(
     ...options,
     prepare(req, res, environ) {
       const scriptName = environ.SCRIPT_NAME
-      setParentEnviron(req, {
-        environ,
-        base: fullPath || typeof scriptName !== 'string' ? '' : scriptName,
-      })
+      setParentEnviron(
+        req,
+        new ParentEnviron(environ, fullPath || typeof scriptName !== 'string' ? '' : scriptName),
+      )
       markCuts(res)
     },
   })

@@ -1,6 +1,17 @@
+import { IncomingMessage } from 'node:http'
+import { Socket } from 'node:net'
+
+import { youngAfterPretenuring } from '@wsgi/conformance'
+import type { WSGIEnvironment } from '@wsgi/core/types'
 import { describe, expect, it } from 'vitest'
 
-import { compileMount, splitMount } from './environ.ts'
+import {
+  ParentEnviron,
+  compileMount,
+  parentEnvironOf,
+  setParentEnviron,
+  splitMount,
+} from './environ.ts'
 
 describe('compileMount(prefix)', () => {
   it.each([
@@ -26,5 +37,21 @@ describe('splitMount(mount, path)', () => {
     ['', '/x', ['', '/x']],
   ])('splits %j at %j', (prefix, path, expected) => {
     expect(splitMount(compileMount(prefix), path)).toEqual(expected)
+  })
+})
+
+describe('ParentEnviron', () => {
+  it('rides on the request for a gateway app further in', () => {
+    const req = new IncomingMessage(new Socket())
+    const environ = { SCRIPT_NAME: '/api' } as unknown as WSGIEnvironment
+    setParentEnviron(req, new ParentEnviron(environ, '/api'))
+    expect(parentEnvironOf(req)).toEqual({ environ, base: '/api', input: undefined })
+  })
+
+  // One is made per request and points at its environ: were V8 to pretenure it as it may an
+  // object literal, every dead link would keep its request's young objects through scavenges.
+  it('is never pretenured by V8', () => {
+    const environ = {} as WSGIEnvironment
+    expect(youngAfterPretenuring(() => new ParentEnviron(environ, ''))).toBe(true)
   })
 })

@@ -14,7 +14,7 @@ import { CLIENT_GONE } from '../fastify-handler.ts'
 import type { FastifyHandler, GatewayPayload } from '../fastify-handler.ts'
 import { captureResponse } from './capture.ts'
 import type { CapturedResponse } from './capture.ts'
-import { parentEnvironOf, setParentEnviron } from './environ.ts'
+import { ParentEnviron, parentEnvironOf, setParentEnviron } from './environ.ts'
 import { noBody } from './parsed-body.ts'
 import { applyHeaderChanges } from './request-headers.ts'
 
@@ -110,11 +110,14 @@ export class Layer {
     const raw = this.request.raw
     const parent = parentEnvironOf(raw)
     const input = environ['wsgi.input'] as unknown
-    setParentEnviron(raw, {
-      environ,
-      base: parent?.base ?? '',
-      input: input === this.handler.getStdin() ? parent?.input : (input as InputStream),
-    })
+    setParentEnviron(
+      raw,
+      new ParentEnviron(
+        environ,
+        parent?.base ?? '',
+        input === this.handler.getStdin() ? parent?.input : (input as InputStream),
+      ),
+    )
     ;(this.request as FastifyRequest & HandedOnLinked)[kHandedOn] = environ
     applyHeaderChanges(raw, this.original ?? new Map<string, string>(), environ)
   }
