@@ -60,15 +60,6 @@ export const FASTIFY_REPLY_KEY = 'wsgits.fastify_reply' as const
 /** The outcome of {@link FastifyHandler.start} when the client went away before the head. */
 export const CLIENT_GONE: unique symbol = Symbol('CLIENT_GONE')
 
-/**
- * What {@link settledHead} reads while {@link FastifyHandler.head} has not settled with a payload.
- * Internal to the package (not exported from its index).
- */
-export const NOT_YET: unique symbol = Symbol('NOT_YET')
-
-// Set by FastifyHandler's static block: settledHead() reads a private field.
-let readHead: (handler: FastifyHandler) => GatewayPayload | typeof CLIENT_GONE | typeof NOT_YET
-
 // wsgiref's error_body text (two spaces included), as core's BaseHandler sends it.
 const GENERIC_ERROR = 'A server error occurred.  Please contact the administrator.'
 
@@ -125,7 +116,6 @@ export class FastifyHandler extends NodeHandler {
   readonly #payload: Readable | undefined
   readonly #parent: ParentEnviron | undefined
   #resolveHead!: (payload: GatewayPayload | typeof CLIENT_GONE) => void
-  #headNow: GatewayPayload | typeof CLIENT_GONE | typeof NOT_YET = NOT_YET
   #rejectHead!: (error: unknown) => void
   #settled = false
   #stream: BodyFeed | undefined = undefined
@@ -361,7 +351,6 @@ export class FastifyHandler extends NodeHandler {
   #settle(payload: GatewayPayload | typeof CLIENT_GONE): void {
     if (this.#settled) return
     this.#settled = true
-    this.#headNow = payload
     this.#resolveHead(payload)
   }
 
@@ -376,23 +365,7 @@ export class FastifyHandler extends NodeHandler {
     if (this.#payload === undefined) this.drainUnreadBody()
   }
 
-  /** Read by {@link settledHead}. */
-  static {
-    readHead = (handler) => handler.#headNow
-  }
-
   #closableForBody(): boolean {
     return this.#payload === undefined && this.request.httpVersionMajor < 2
   }
-}
-
-/**
- * What `handler.head` resolved with, read at once: a sync app that answered during `start()`
- * needs no await (and no turn of the microtask queue) before `reply.send()`. {@link NOT_YET}
- * while the head is pending or was rejected.
- */
-export function settledHead(
-  handler: FastifyHandler,
-): GatewayPayload | typeof CLIENT_GONE | typeof NOT_YET {
-  return readHead(handler)
 }

@@ -20,8 +20,8 @@ import fp from 'fastify-plugin'
 import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { WSGIApplication } from '@wsgi/core/types'
 
-import { CLIENT_GONE, FastifyHandler, NOT_YET, settledHead } from './fastify-handler.ts'
-import type { FastifyHandlerOptions, GatewayPayload } from './fastify-handler.ts'
+import { CLIENT_GONE, FastifyHandler } from './fastify-handler.ts'
+import type { FastifyHandlerOptions } from './fastify-handler.ts'
 
 /** A class that can stand in for {@link FastifyHandler} (`toFastify`'s `handlerClass`). */
 export type FastifyHandlerClass = new (
@@ -67,10 +67,11 @@ function keepPayload(
  * is gone.
  */
 async function replyWith(
-  head: Promise<GatewayPayload | typeof CLIENT_GONE>,
+  handler: FastifyHandler,
+  app: WSGIApplication,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const payload = await head
+  const payload = await handler.start(app)
   if (payload === CLIENT_GONE) return reply.hijack()
   // `return reply` tells Fastify the async handler sent the response itself.
   return reply.send(payload ?? undefined)
@@ -125,16 +126,8 @@ export function toFastify(
       scriptName: options.scriptName ?? instance.prefix,
     }
     const handler: RouteHandlerMethod = function gatewayRoute(request, reply) {
-      const gateway = new Handler(request, reply, handlerOptions, payloadOf(request))
-      const head = gateway.start(app)
-      const now = settledHead(gateway)
-      // An app that answered synchronously: sent from here, as a sync Fastify route does (the same
-      // reply.send(), the hooks in the same order, no promise for Fastify to wait on).
-      if (now !== NOT_YET && now !== CLIENT_GONE) {
-        reply.send(now ?? undefined)
-        return undefined
-      }
-      return replyWith(head, reply)
+      const payload = payloadOf(request)
+      return replyWith(new Handler(request, reply, handlerOptions, payload), app, reply)
     }
     try {
       for (const url of ['/', '/*']) {
