@@ -11,7 +11,6 @@ import type { Socket } from 'node:net'
 
 import { Headers } from '../headers.ts'
 import type { HeaderList } from '../types.ts'
-import { chunksReadable, readableChunks } from './readable-chunks.ts'
 
 /** The error `_write` rejects with once the response is gone: the code BaseHandler knows. */
 export function streamDestroyed(): Error {
@@ -132,13 +131,9 @@ export class RequestBody implements AsyncIterable<Uint8Array> {
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     this.started = true
-    const req = this.req
-    // Each chunk as it came, with no join and no generator per chunk (see readable-chunks.ts),
-    // unless someone already chose how the request is read.
-    if (chunksReadable(req)) return readableChunks(req)
     // destroyOnReturn: false — an input limit that stops reading must not destroy the request
     // (that would destroy the socket before the app could answer 413).
-    return req.iterator({ destroyOnReturn: false })
+    return this.req.iterator({ destroyOnReturn: false })
   }
 }
 
