@@ -19,7 +19,8 @@ import type { BodySource, NodeHandlerOptions } from '@wsgi/core/node'
 import type { InputStream, WSGIApplication } from '@wsgi/core/types'
 import { unquoteLatin1 } from '@wsgi/core/util'
 
-import { inheritedEnviron } from './_internal/environ-link.ts'
+import { inheritedEnviron, linkedEnviron } from './_internal/environ-link.ts'
+import { flushOnPipe, setBody, setHeader } from './_internal/koa-head.ts'
 import { mountSplit } from './_internal/mount.ts'
 import { KOA_ADVICE, bodySource } from './_internal/request-body.ts'
 import type { ParsedRequest } from './_internal/request-body.ts'
@@ -56,38 +57,12 @@ type Context = Koa.ParameterizedContext
 const FALLTHROUGH: Error = new Error('The response falls through to the next Koa middleware')
 
 const RESOLVED: Promise<void> = Promise.resolve()
+// What start() returns for a head sent within run() (see there).
+const SENT: Promise<HeadOutcome> = Promise.resolve('sent')
+const NO_FAILURE: unique symbol = Symbol('no failure')
 
-// Koa 3 asserts that these two headers get exactly one value.
-function isSingleValue(lower: string): boolean {
-  return lower === 'content-type' || lower === 'content-length'
-}
-
-/**
- * `ctx.body = body`, with no Content-Type left behind unless one was there before. Koa's setter
- * gives a body without one `application/octet-stream` (a mime lookup, a third of the setter's
- * time in the hello profile), which would be removed again at once: a placeholder set first
- * makes it skip that, and goes the same way. The headers end up as before, in the same order.
- */
-function setBody(ctx: Context, body: Buffer | BodyFeed): void {
-  const res = ctx.res
-  // Koa's setters do nothing once the head is out, where setHeader() would throw.
-  if (res.headersSent || res.hasHeader('Content-Type')) {
-    ctx.body = body
-    return
-  }
-  res.setHeader('Content-Type', 'application/octet-stream')
-  ctx.body = body
-  res.removeHeader('Content-Type')
-}
-
-/**
- * Send the head of `res` as soon as Koa starts piping a body into it, unless `stream` has bytes
- * to send by then (they take the head along).
- */
-function flushOnPipe(res: Context['res'], stream: BodyFeed): void {
-  res.once('pipe', () => {
-    if (!res.headersSent && stream.readableLength === 0) res.flushHeaders()
-  })
+function ignore(): void {
+  // Nobody waits yet: start() reads #outcome/#failure when it makes its promise.
 }
 
 /**
@@ -109,15 +84,21 @@ export class KoaHandler extends NodeHandler {
   #source: BodySource | undefined = undefined
   #stream: BodyFeed | undefined = undefined
   #settled = false
-  #resolve: (outcome: HeadOutcome) => void = () => undefined
-  #reject: (error: unknown) => void = () => undefined
+  // How the head settled (or the app's error), kept for start() when run() settled it before
+  // start() made its promise.
+  #outcome: HeadOutcome | undefined = undefined
+  #failure: unknown = NO_FAILURE
+  #resolve: (outcome: HeadOutcome) => void = ignore
+  #reject: (error: unknown) => void = ignore
 
   constructor(ctx: Context, options: KoaHandlerOptions = {}) {
     super(ctx.req, ctx.res, options)
     this.context = ctx
     this.#koaOptions = options
     // Under fromKoa, keys of the outer environ that no HTTP request carries are inherited.
-    this.osEnviron = inheritedEnviron(ctx.req) as Record<string, string>
+    if (linkedEnviron(ctx.req) !== undefined) {
+      this.osEnviron = inheritedEnviron(ctx.req) as Record<string, string>
+    }
   }
 
   /**
@@ -126,11 +107,23 @@ export class KoaHandler extends NodeHandler {
    * it rejects with the app's error when the app failed before its head was known.
    */
   start(app: WSGIApplication): Promise<HeadOutcome> {
+    const ran = this.run(app)
+    if (this.#outcome === 'sent') {
+      // The common case: the head went to Koa within run() (a synchronous app's whole
+      // response): one shared promise says so, none is made per request.
+      ran.then(undefined, (error: unknown) => {
+        this.#cut(error)
+      })
+      return SENT
+    }
     const head = new Promise<HeadOutcome>((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
     })
-    this.run(app).then(
+    // Settled within run(), before the promise existed (a fall-through, an early failure).
+    if (this.#outcome !== undefined) this.#resolve(this.#outcome)
+    else if (this.#failure !== NO_FAILURE) this.#reject(this.#failure)
+    ran.then(
       () => {
         this.#settle('gone')
       },
@@ -146,11 +139,17 @@ export class KoaHandler extends NodeHandler {
   override addCgiVars(): void {
     super.addCgiVars()
     const env = this.environ as Record<string, unknown>
-    const [scriptName, pathInfo] = this.#mount()
-    env['SCRIPT_NAME'] = scriptName
-    env['PATH_INFO'] = pathInfo
-    // The target as the client sent it: koa-mount cut `req.url`, Koa keeps the whole.
-    env['REQUEST_URI'] = this.context.originalUrl
+    const ctx = this.context
+    const original = ctx.originalUrl
+    // With `scriptName` given and `req.url` as the client sent it (no koa-mount cut it), core
+    // has split the same path at the same prefix already: nothing to do again.
+    if (!this.#coreSplit(original)) {
+      const [scriptName, pathInfo] = this.#mount()
+      env['SCRIPT_NAME'] = scriptName
+      env['PATH_INFO'] = pathInfo
+      // The target as the client sent it: koa-mount cut `req.url`, Koa keeps the whole.
+      env['REQUEST_URI'] = original
+    }
     const source = (this.#source = bodySource(this.context as unknown as ParsedRequest))
     if (source.kind === 'replay') replayEnviron(env, source.bytes)
   }
@@ -222,6 +221,21 @@ export class KoaHandler extends NodeHandler {
     return this.#stream?.feed(data)
   }
 
+  /**
+   * True when core's split of `req.url` at the `scriptName` option is {@link #mount}'s: an
+   * origin-form target (no `#`, which core keeps and `#mount` cuts) that Koa has not rewritten.
+   */
+  #coreSplit(original: string): boolean {
+    const scriptName = this.#koaOptions.scriptName
+    return (
+      scriptName !== undefined &&
+      scriptName !== '' &&
+      this.request.url === original &&
+      original.charCodeAt(0) === 0x2f &&
+      !original.includes('#')
+    )
+  }
+
   /** `[SCRIPT_NAME, PATH_INFO]` as native strings. */
   #mount(): [string, string] {
     const ctx = this.context
@@ -241,9 +255,11 @@ export class KoaHandler extends NodeHandler {
     const ctx = this.context
     const res = ctx.res
     const replace = this.#koaOptions.replaceHeaders === true
-    // The body goes first: Koa's body setter changes the status, Content-Type and Content-Length,
-    // all of which are set again from the app's response below.
+    // The body goes before the headers: Koa's body setter changes Content-Type and Content-Length,
+    // both of which are set again from the app's response below. The status goes first when
+    // there is a body: Koa's setter would set 200, to be set again at once.
     const chunk = this.wholeBody
+    if (this.bodyAllowed) ctx.status = code
     if (this.bodyAllowed && chunk !== undefined) {
       const whole = Buffer.isBuffer(chunk)
         ? chunk
@@ -266,28 +282,13 @@ export class KoaHandler extends NodeHandler {
         // that left.
         if (stream.errored !== null && !res.writableEnded) res.destroy(stream.errored)
       })
-    } else if (replace) {
-      ctx.body = null
+    } else {
+      if (replace) ctx.body = null
+      ctx.status = code
     }
-    ctx.status = code
     if (ctx.req.httpVersionMajor < 2) ctx.message = reason
     if (replace) for (const name of res.getHeaderNames()) res.removeHeader(name)
-    const grouped = new Map<string, [string, string[]]>()
-    for (const [name, value] of this.headers ?? []) {
-      const lower = name.toLowerCase()
-      const entry = grouped.get(lower)
-      if (entry === undefined) grouped.set(lower, [name, [value]])
-      else entry[1].push(value)
-    }
-    const software = this.serverSoftware
-    if (software !== undefined && !grouped.has('server'))
-      grouped.set('server', ['Server', [software]])
-    for (const [lower, [name, values]] of grouped) {
-      if (!replace && lower === 'set-cookie') ctx.append(name, values)
-      else if (!replace && lower === 'vary') ctx.vary(values.join(','))
-      else if (values.length === 1 || isSingleValue(lower)) ctx.set(name, values.at(-1) ?? '')
-      else ctx.set(name, values)
-    }
+    this.#applyHeaders(ctx, replace)
     // A whole response (the app is done reading) to an upload still larger than the drain
     // budget: core decides, and closes the connection the lingering way once Koa ends it.
     // (HTTP/2 has no Connection header: a stream's body is core's to drain after the response.)
@@ -296,15 +297,50 @@ export class KoaHandler extends NodeHandler {
     }
   }
 
+  /**
+   * The app's headers (and `Server`) onto `ctx`, each name once: repeated names are grouped
+   * (`Set-Cookie` and `Vary` appended to what is there unless replacing). Most responses repeat
+   * no name, and are set in order without grouping.
+   */
+  #applyHeaders(ctx: Context, replace: boolean): void {
+    const headers = this.headers ?? []
+    const lowers: string[] = []
+    let repeated = false
+    for (const [name] of headers) {
+      const lower = name.toLowerCase()
+      if (!repeated && lowers.includes(lower)) repeated = true
+      lowers.push(lower)
+    }
+    const software = this.serverSoftware
+    const server = software !== undefined && !lowers.includes('server')
+    if (!repeated) {
+      let i = 0
+      for (const [name, value] of headers) setHeader(ctx, replace, lowers[i++] ?? '', name, value)
+      if (server) ctx.set('Server', software)
+      return
+    }
+    const grouped = new Map<string, [string, string[]]>()
+    for (const [name, value] of headers) {
+      const lower = name.toLowerCase()
+      const entry = grouped.get(lower)
+      if (entry === undefined) grouped.set(lower, [name, [value]])
+      else entry[1].push(value)
+    }
+    if (server) grouped.set('server', ['Server', [software]])
+    for (const [lower, [name, values]] of grouped) setHeader(ctx, replace, lower, name, values)
+  }
+
   #settle(outcome: HeadOutcome): void {
     if (this.#settled) return
     this.#settled = true
+    this.#outcome = outcome
     this.#resolve(outcome)
   }
 
   #fail(error: unknown): void {
     if (this.#settled) return
     this.#settled = true
+    this.#failure = error
     this.#reject(error)
   }
 

@@ -60,8 +60,12 @@ export function toKoa(app: WSGIApplication, options: ToKoaOptions = {}): Koa.Mid
   let scriptName = rest.scriptName ?? ''
   while (scriptName.endsWith('/')) scriptName = scriptName.slice(0, -1)
   const resolved: KoaHandlerOptions = { ...rest, scriptName }
-  return async function gatewayMiddleware(ctx, next): Promise<void> {
-    const outcome = await new Handler(ctx, resolved).start(app)
-    if (outcome === 'fallthrough') await next()
+  // Not an async function: for a head sent at once (SENT) Koa gets the handler's shared promise's
+  // outcome through one then(), with no promise and await of the middleware's own.
+  return function gatewayMiddleware(ctx, next): Promise<void> {
+    return new Handler(ctx, resolved).start(app).then((outcome) => {
+      if (outcome === 'fallthrough') return next()
+      return undefined
+    })
   }
 }
