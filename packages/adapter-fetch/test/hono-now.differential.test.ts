@@ -5,12 +5,12 @@
  * the promise path, as before), each request sent over a raw socket and followed by a second one
  * on the same connection, and the raw bytes of both compared (`Date` values masked).
  */
-import { connect } from 'node:net'
 
 import { Hono } from 'hono'
 import type { Handler } from 'hono'
 import { describe, expect, it } from 'vitest'
 
+import { rawBytes } from '@wsgi/conformance'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { toHono } from '../src/hono.ts'
@@ -70,24 +70,12 @@ const app: WSGIApplication = (environ, startResponse) => {
  * error to Node, which answers them with a 400 if that comes before the response: a race that
  * any answer given later (a promise, an async app) can lose, and so not compared here.
  */
-function send(port: number, raw: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      resolve(
-        Buffer.concat(chunks)
-          .toString('latin1')
-          .replace(/\r\nDate: [^\r]*/gi, '\r\nDate: <masked>'),
-      )
-    })
-    socket.write(raw)
-    if (!raw.includes(' HTTP/1.0\r\n')) {
-      socket.write('GET /m/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
-    }
-  })
+async function send(port: number, raw: string): Promise<string> {
+  const closing = raw.includes(' HTTP/1.0\r\n')
+    ? ''
+    : 'GET /m/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+  const bytes = await rawBytes(`http://127.0.0.1:${port}`, raw + closing)
+  return bytes.toString('latin1').replace(/\r\nDate: [^\r]*/gi, '\r\nDate: <masked>')
 }
 
 async function serve(wrap: (handler: Handler) => Handler): Promise<number> {
