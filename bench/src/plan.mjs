@@ -70,6 +70,8 @@ const EXPRESS_MW_IN_KOA = 'Express middleware in Koa'
 const KOA_MW_IN_EXPRESS = 'Koa middleware in Express'
 const FETCH_SERVER = 'fetch handler on a server'
 const PYTHON_APP = 'Python WSGI app (Flask)'
+const FRAMEWORK_ALONE = 'framework alone'
+const FLOOR = 'diagnostic: the framework on its own server, no bridge (the floor)'
 
 /** @type {Group[]} */
 export const GROUPS = [
@@ -223,6 +225,11 @@ export const GROUPS = [
       ours('hono-from', FETCH, GOALS.transfer),
       peer('fetch-hono-server', 'hello world'),
       peer('fetch-whatwg', 'hello world'),
+      // The floor of the mount and framework rows: each framework alone, its app reading its
+      // own request the way the raw handler does (`pipeline()` into a counting sink).
+      ours('express', FRAMEWORK_ALONE, undefined, FLOOR),
+      ours('koa', FRAMEWORK_ALONE, undefined, FLOOR),
+      ours('fastify', FRAMEWORK_ALONE, undefined, FLOOR),
     ],
   },
 ]
