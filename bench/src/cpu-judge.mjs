@@ -21,7 +21,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { pinning } from './spawn.mjs'
+import { pinning, serverEnv } from './spawn.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const CHILD = resolve(HERE, 'cpu-judge-child.mjs')
@@ -102,7 +102,11 @@ function measure(tree, stack, workload) {
       ? [process.execPath, args]
       : ['taskset', ['-c', values.cpu, process.execPath, ...args]]
   return new Promise((done, fail) => {
-    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    // The bench servers' environment: production mode and the fixed malloc thresholds.
+    const child = spawn(command, argv, {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: serverEnv(),
+    })
     /** @type {{ type: string, perRequest?: number[], message?: string } | undefined} */
     let answer
     const timer = setTimeout(() => {
