@@ -3,6 +3,11 @@
  * the body, the headers set one by one when no name repeats and grouped when one does, with
  * headers set upstream and the mount split of the `scriptName` option. These bytes are those of
  * the code before those fast paths (checked against it), so the fast paths change none.
+ *
+ * A one-chunk answer: `Content-Length` goes where Koa's body setter puts it, before the app's
+ * headers, which follow in the app's order, with and without headers set upstream. A change of
+ * the order in which the head and the body go to Koa (to set fewer headers) must keep these
+ * bytes, also with no Content-Type, Content-Length spelt another way, or a repeated name.
  */
 import type Koa from 'koa'
 import { describe, expect, it } from 'vitest'
@@ -123,5 +128,87 @@ describe.each(KOAS)('toKoa on %s: the raw response', (_name, Koa) => {
     const text = await head(koa, GET(target))
     const body = text.slice(text.indexOf('\r\n\r\n') + 4)
     expect(JSON.parse(body)).toEqual(expected)
+  })
+})
+
+const END = 'Date: -\r\nConnection: close\r\n\r\nhello'
+
+describe.each(KOAS)('toKoa on %s: a one-chunk answer', (_name, Koa) => {
+  /** The raw answer to a GET of an app sending `headers` and the body `hello`, behind `before`. */
+  const answer = (headers: HeaderList, before?: Koa.Middleware): Promise<string> => {
+    const koa = new Koa()
+    if (before !== undefined) koa.use(before)
+    return head(koa.use(toKoa(app('200 OK', headers, ['hello']))), GET('/x'))
+  }
+
+  it('keeps Content-Length first and the app order after it', async () => {
+    expect(
+      await answer([
+        ['X-One', 'a'],
+        ['Content-Type', 'text/plain'],
+        ['Set-Cookie', 's=1'],
+      ]),
+    ).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\nContent-Type: text/plain\r\n' +
+        `Set-Cookie: s=1\r\n${END}`,
+    )
+    expect(
+      await answer([
+        ['Content-Length', '5'],
+        ['X-One', 'a'],
+        ['Content-Type', 'text/plain'],
+      ]),
+    ).toBe(`HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\nContent-Type: text/plain\r\n${END}`)
+  })
+
+  it('after headers set upstream (a Content-Length and a Content-Type among them)', async () => {
+    const setLength: Koa.Middleware = async (ctx, next) => {
+      ctx.set('X-Up', '1')
+      ctx.set('Content-Length', '99')
+      ctx.set('Content-Type', 'text/html')
+      await next()
+    }
+    expect(await answer([['X-One', 'a']], setLength)).toBe(
+      'HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Length: 5\r\nContent-Type: text/html\r\n' +
+        `X-One: a\r\n${END}`,
+    )
+    expect(
+      await answer(
+        [
+          ['Content-Type', 'text/plain'],
+          ['X-One', 'a'],
+        ],
+        setLength,
+      ),
+    ).toBe(
+      'HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n' +
+        `X-One: a\r\n${END}`,
+    )
+  })
+
+  it('with no Content-Type, Content-Length spelt another way, a repeated name', async () => {
+    // No Content-Type anywhere: Koa's default one must not stay.
+    expect(await answer([['X-One', 'a']])).toBe(
+      `HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\n${END}`,
+    )
+    // The app spells Content-Length its own way: its spelling goes out, where Koa put it.
+    expect(
+      await answer([
+        ['X-One', 'a'],
+        ['content-length', '5'],
+        ['Content-Type', 'text/plain'],
+      ]),
+    ).toBe(`HTTP/1.1 200 OK\r\ncontent-length: 5\r\nX-One: a\r\nContent-Type: text/plain\r\n${END}`)
+    // A repeated name: grouped, body first.
+    expect(
+      await answer([
+        ['X-One', 'a'],
+        ['Content-Type', 'text/plain'],
+        ['x-one', 'b'],
+      ]),
+    ).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\nX-One: b\r\n' +
+        `Content-Type: text/plain\r\n${END}`,
+    )
   })
 })
