@@ -9,6 +9,8 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
+import { HEAP_ENV, HEAP_MIB } from './heap.mjs'
+
 const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url))
 
 /**
@@ -35,7 +37,8 @@ export const MALLOC_TUNABLES =
   'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864'
 
 /**
- * The environment of a server process: production mode, and {@link MALLOC_TUNABLES}.
+ * The environment of a server process: production mode, {@link MALLOC_TUNABLES}, and the live
+ * heap it holds (`heap.mjs`; the caller's own setting wins, `0` for none).
  *
  * @param {NodeJS.ProcessEnv} [env]
  * @returns {NodeJS.ProcessEnv}
@@ -43,7 +46,8 @@ export const MALLOC_TUNABLES =
 export function serverEnv(env = process.env) {
   const own = env['GLIBC_TUNABLES']
   const tunables = own === undefined || own === '' ? MALLOC_TUNABLES : `${own}:${MALLOC_TUNABLES}`
-  return { ...env, NODE_ENV: 'production', GLIBC_TUNABLES: tunables }
+  const heap = env[HEAP_ENV] ?? String(HEAP_MIB)
+  return { ...env, NODE_ENV: 'production', GLIBC_TUNABLES: tunables, [HEAP_ENV]: heap }
 }
 
 /** Pin this process (all its threads) to the client CPU, when pinning is on. */
