@@ -9,6 +9,8 @@ import {
   readerOf,
 } from '../test/helpers.ts'
 
+import { InputReader } from '@wsgi/core/streams'
+
 import { fromFetch } from './from-fetch.ts'
 
 const enc = new TextEncoder()
@@ -165,6 +167,24 @@ describe('fromFetch(handler): the request body', () => {
     )
     expect(seen).toEqual(['aaaa', 'bbbb', 'cc'])
     expect(input.reads).toEqual([4, 4, 2])
+  })
+
+  it("hands on core's InputReader chunks as they came (read1), not joined into blocks", async () => {
+    const parts = [enc.encode('abc'), enc.encode('defgh'), enc.encode('ij')]
+    const seen: Uint8Array[] = []
+    const app = fromFetch(async (request) => {
+      const reader = readerOf(request.body)
+      for (let r = await reader.read(); !r.done; r = await reader.read()) seen.push(r.value)
+      return new Response(null, { status: 204 })
+    })
+    const input = new InputReader(parts)
+    await runApp(
+      app,
+      makeEnviron({ REQUEST_METHOD: 'PUT', CONTENT_LENGTH: '10', 'wsgi.input': input }),
+    )
+    // read(65536) would have joined the three into one new 10-byte array.
+    expect(seen.map((c) => new TextDecoder().decode(c))).toEqual(['abc', 'defgh', 'ij'])
+    expect(seen.map((c) => c.buffer)).toEqual(parts.map((c) => c.buffer))
   })
 
   it('never reads wsgi.input when the handler ignores the body', async () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { InputReader } from './_internal/input.ts'
+export { InputReader, readChunk } from './_internal/input.ts'
 export type { InputReaderOptions } from './_internal/input.ts'
 export { ConsoleErrorStream, StringErrorStream, TextErrorStream } from './_internal/error-stream.ts'
 export type { TextSink } from './_internal/error-stream.ts'

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readChunk } from '@wsgi/core/streams'
 import type { InputStream } from '@wsgi/core/types'
 
 /** Bytes asked of `wsgi.input` per pull, unless `blockSize` says otherwise. */
@@ -30,7 +31,8 @@ export function inputStream(
           controller.close()
           return
         }
-        const chunk = await input.read(Math.min(blockSize, remaining))
+        // Each chunk as the source delivered it where `wsgi.input` can (read1), not joined.
+        const chunk = await readChunk(input, Math.min(blockSize, remaining))
         if (chunk.length === 0) {
           controller.close()
           return

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
-import { InputReader } from './input.ts'
+import type { InputStream } from '../types.ts'
+
+import { InputReader, readChunk } from './input.ts'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -216,5 +218,32 @@ describe('InputReader options', () => {
     expect(input.bytesReceived).toBe(8)
     const capped = new InputReader([enc('aaaa'), enc('bbbb'), enc('cccc')])
     expect(await capped.discard(3)).toBe(false)
+  })
+})
+
+describe('readChunk(input, size)', () => {
+  it('takes read1 where the input has it: each chunk as it came, never joined', async () => {
+    const a = enc('abc')
+    const input = new InputReader([a, enc('defg')])
+    expect(await readChunk(input, 100)).toBe(a)
+    expect(dec(await readChunk(input, 2))).toBe('de')
+    expect(dec(await readChunk(input, 100))).toBe('fg')
+    expect((await readChunk(input, 100)).length).toBe(0)
+  })
+
+  it("falls back on read(size) for another server's wsgi.input", async () => {
+    const inner = new InputReader([enc('abc'), enc('defg')])
+    const sizes: number[] = []
+    const plain: InputStream = {
+      read: (size) => {
+        sizes.push(size ?? -1)
+        return inner.read(size)
+      },
+      readline: (size) => inner.readline(size),
+      readlines: (hint) => inner.readlines(hint),
+      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+    }
+    expect(dec(await readChunk(plain, 5))).toBe('abcde')
+    expect(sizes).toEqual([5])
   })
 })

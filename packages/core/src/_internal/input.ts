@@ -249,3 +249,19 @@ export class InputReader implements InputStream {
     return true
   }
 }
+
+/** A `wsgi.input` that also has Python's `read1(size)`, as {@link InputReader} has. */
+interface BulkInput extends InputStream {
+  read1(size: number): Promise<Uint8Array>
+}
+
+/**
+ * Read the next piece of a body being passed on (to a Node `Readable`, a WHATWG stream): at most
+ * `size` bytes, empty only at EOF. With `read1` (any {@link InputReader}) each chunk goes on as
+ * the source delivered it; another server's `wsgi.input` has only `read(size)`, which joins
+ * chunks to fill `size` exactly, a copy of nearly every block when they do not line up.
+ */
+export function readChunk(input: InputStream, size: number): Promise<Uint8Array> {
+  const bulk = input as Partial<BulkInput>
+  return typeof bulk.read1 === 'function' ? bulk.read1(size) : input.read(size)
+}

@@ -21,6 +21,7 @@ import { isIP } from 'node:net'
 import { describe, invalidArgType, toError } from '../errors.ts'
 import { rawTarget } from '../_internal/raw-target.ts'
 import { quoteLatin1 } from '../_internal/latin1.ts'
+import { readChunk } from '../_internal/input.ts'
 import { headerName } from '../util.ts'
 import type { InputStream, WSGIEnvironment } from '../types.ts'
 import type { SyntheticSocket } from './synthetic-socket.ts'
@@ -42,11 +43,6 @@ interface IncomingMessageInternals {
 
 const kBodySource: unique symbol = Symbol('kBodySource')
 
-/** A `wsgi.input` that also has Python's `read1(size)` (core's `InputReader` has). */
-interface BulkInput extends InputStream {
-  read1(size: number): Promise<Uint8Array>
-}
-
 /**
  * Node's error for a request whose connection went away (`connResetException('aborted')`).
  *
@@ -65,7 +61,6 @@ export function abortedError(cause?: unknown): Error {
  */
 export class RequestBodySource {
   #input: InputStream
-  #bulk: BulkInput | undefined
   #remaining: number
   #blockSize: number
   #reading = false
@@ -73,8 +68,6 @@ export class RequestBodySource {
 
   constructor(input: InputStream, length: number, blockSize: number) {
     this.#input = input
-    this.#bulk =
-      typeof (input as Partial<BulkInput>).read1 === 'function' ? (input as BulkInput) : undefined
     this.#remaining = length
     this.#blockSize = blockSize
   }
@@ -103,11 +96,7 @@ export class RequestBodySource {
   async #read(req: IncomingMessage): Promise<void> {
     let chunk: Uint8Array
     try {
-      const size = Math.min(this.#blockSize, this.#remaining)
-      // read1 hands on each chunk as it came (no copy); read(size) would join chunks to fill
-      // exactly `size` bytes, a copy of the whole body when the chunks do not line up.
-      const bulk = this.#bulk
-      chunk = await (bulk === undefined ? this.#input.read(size) : bulk.read1(size))
+      chunk = await readChunk(this.#input, Math.min(this.#blockSize, this.#remaining))
     } catch (error) {
       req.destroy(toError(error))
       return
