@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 
 import { bodyAlreadyRead, bodySource } from '@wsgi/core/node'
-import { InputReader } from '@wsgi/core/streams'
+import { InputReader, readChunk } from '@wsgi/core/streams'
 import type { InputStream } from '@wsgi/core/types'
 
 import { FASTIFY_ADVICE } from '../fastify-handler.ts'
@@ -20,7 +20,7 @@ function inputStream(input: InputStream): Readable {
   return NodeReadable.from(
     (async function* () {
       for (;;) {
-        const chunk = await input.read(65536)
+        const chunk = await readChunk(input, 65536)
         if (chunk.length === 0) return
         yield chunk
       }
