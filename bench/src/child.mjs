@@ -16,7 +16,6 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { performance } from 'node:perf_hooks'
 
-import { HEAP_ENV, holdHeap } from './heap.mjs'
 import { startStack } from './stacks/index.mjs'
 import { rateRequest } from './workloads.mjs'
 
@@ -72,7 +71,6 @@ async function runLoop(target, request, durationMs, concurrency, expectSize) {
 }
 
 async function main() {
-  holdHeap(Number(process.env[HEAP_ENV] ?? 0))
   /** @type {Running | InProcess} */
   let running
   try {

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 
 import { formatSummary } from './cpuprofile.mjs'
 import { measureInProcess, measureRate, measureTransfer, probe } from './load.mjs'
-import { Child, pinSelf } from './spawn.mjs'
+import { Child, TRANSFER_FLAGS, pinSelf } from './spawn.mjs'
 import { STACKS, unavailable } from './stacks/index.mjs'
 
 const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -54,7 +54,12 @@ const file = join(
   dir,
   `${stack.replace(/^file:.*\//, '').replace(/\W+/g, '-')}-${workload}.cpuprofile`,
 )
-const child = new Child(stack, { log: join(dir, 'server.log') })
+const transfer = workload === 'upload' || workload === 'download'
+// A transfer server runs as the benchmark's do (see TRANSFER_FLAGS).
+const child = new Child(stack, {
+  log: join(dir, 'server.log'),
+  ...(transfer ? { nodeOptions: TRANSFER_FLAGS } : {}),
+})
 const options = {
   seconds: Number(values.seconds),
   connections: Number(values.connections),
@@ -63,7 +68,7 @@ const options = {
 try {
   await child.ready(STACKS[stack]?.readyMs)
   const kind = STACKS[stack]?.kind ?? 'http'
-  if (workload === 'upload' || workload === 'download') {
+  if (transfer) {
     const problem = await probe(child, [workload])
     if (problem !== undefined) throw new Error(problem)
     await measureTransfer(child, workload, Number(values.bytes) / 16)

@@ -9,8 +9,6 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
-import { HEAP_ENV, HEAP_MIB } from './heap.mjs'
-
 const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url))
 
 /**
@@ -37,8 +35,22 @@ export const MALLOC_TUNABLES =
   'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864'
 
 /**
- * The environment of a server process: production mode, {@link MALLOC_TUNABLES}, and the live
- * heap it holds (`heap.mjs`; the caller's own setting wins, `0` for none).
+ * V8 flags of every server of a transfer group (baseline and bridges alike): a fixed heap growing
+ * factor, so that no upload row measures when V8 decides to re-mark the heap. During an upload
+ * each body chunk arrives in a new `ArrayBuffer`, and Node 20's V8 then starts a full marking
+ * again right after the last one whenever its old generation's next limit leaves little room:
+ * in a process whose live heap is between about 8 and 11 MiB (the Express stacks, at 8.3-8.7 MiB,
+ * were; raw `node:http` and Koa, under 8, never mark), and in any process of 12 MiB and more once
+ * it has sat idle for about ten seconds, from then on. Measured with 1 GiB uploads: 20-29
+ * mark-compacts and 0.8-1.1 s of CPU against none and 0.35-0.45 s, raw `node:http` included; a
+ * full run's transfer rounds leave each server idle that long, so which rows fell into it was
+ * luck (one run: `fromExpress` 0.36, `fromKoa` 0.38, Koa alone 0.43). With the factor fixed at
+ * 6 (`--heap-growing-percent=500`) no process of any size re-marked, idle or not.
+ */
+export const TRANSFER_FLAGS = ['--heap-growing-percent=500']
+
+/**
+ * The environment of a server process: production mode, and {@link MALLOC_TUNABLES}.
  *
  * @param {NodeJS.ProcessEnv} [env]
  * @returns {NodeJS.ProcessEnv}
@@ -46,8 +58,7 @@ export const MALLOC_TUNABLES =
 export function serverEnv(env = process.env) {
   const own = env['GLIBC_TUNABLES']
   const tunables = own === undefined || own === '' ? MALLOC_TUNABLES : `${own}:${MALLOC_TUNABLES}`
-  const heap = env[HEAP_ENV] ?? String(HEAP_MIB)
-  return { ...env, NODE_ENV: 'production', GLIBC_TUNABLES: tunables, [HEAP_ENV]: heap }
+  return { ...env, NODE_ENV: 'production', GLIBC_TUNABLES: tunables }
 }
 
 /** Pin this process (all its threads) to the client CPU, when pinning is on. */
