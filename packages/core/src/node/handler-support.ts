@@ -10,6 +10,7 @@ import { Socket as NetSocket } from 'node:net'
 import type { Socket } from 'node:net'
 
 import { Headers } from '../headers.ts'
+import { FlowingChunks } from './flowing-chunks.ts'
 import type { HeaderList } from '../types.ts'
 
 /** The error `_write` rejects with once the response is gone: the code BaseHandler knows. */
@@ -143,9 +144,7 @@ export class RequestBody implements AsyncIterable<Uint8Array> {
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     this.started = true
-    // destroyOnReturn: false — an input limit that stops reading must not destroy the request
-    // (that would destroy the socket before the app could answer 413).
-    return this.req.iterator({ destroyOnReturn: false })
+    return new FlowingChunks(this.req)
   }
 }
 
