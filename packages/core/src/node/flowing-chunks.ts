@@ -14,6 +14,10 @@
  */
 import type { Readable } from 'node:stream'
 
+const EMPTY = new Uint8Array(0)
+// One end-of-stream result for every caller (frozen: nobody may change what the next one gets).
+const DONE: IteratorResult<Uint8Array> = Object.freeze({ value: undefined, done: true })
+
 /** A `next()` waiting for a chunk. */
 interface Waiter {
   resolve: (result: IteratorResult<Uint8Array>) => void
@@ -71,7 +75,7 @@ export class FlowingChunks implements AsyncIterator<Uint8Array> {
       return Promise.resolve({ value: chunk, done: false })
     }
     if (this.#error !== undefined) return Promise.reject(this.#error)
-    if (this.#ended) return Promise.resolve({ value: undefined, done: true })
+    if (this.#ended) return Promise.resolve(DONE)
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject })
     })
@@ -83,10 +87,10 @@ export class FlowingChunks implements AsyncIterator<Uint8Array> {
     this.#ended = true
     this.#queue = []
     this.#queued = 0
-    const waiters = this.#waiters
-    this.#waiters = []
-    for (const waiter of waiters) waiter.resolve({ value: undefined, done: true })
-    return Promise.resolve({ value: undefined, done: true })
+    this.#settleWaiters((waiter) => {
+      waiter.resolve(DONE)
+    })
+    return Promise.resolve(DONE)
   }
 
   #onData = (chunk: Uint8Array): void => {
@@ -106,9 +110,9 @@ export class FlowingChunks implements AsyncIterator<Uint8Array> {
   #onEnd = (): void => {
     this.#ended = true
     this.#detach()
-    const waiters = this.#waiters
-    this.#waiters = []
-    for (const waiter of waiters) waiter.resolve({ value: undefined, done: true })
+    this.#settleWaiters((waiter) => {
+      waiter.resolve(DONE)
+    })
   }
 
   #onError = (error: Error): void => {
@@ -123,9 +127,16 @@ export class FlowingChunks implements AsyncIterator<Uint8Array> {
   #fail(error: Error): void {
     this.#error = error
     this.#detach()
+    this.#settleWaiters((waiter) => {
+      waiter.reject(error)
+    })
+  }
+
+  /** Answer every waiting `next()` (the stream ended, failed, or reading stopped). */
+  #settleWaiters(settle: (waiter: Waiter) => void): void {
     const waiters = this.#waiters
     this.#waiters = []
-    for (const waiter of waiters) waiter.reject(error)
+    for (const waiter of waiters) settle(waiter)
   }
 
   #detach(): void {
@@ -136,5 +147,3 @@ export class FlowingChunks implements AsyncIterator<Uint8Array> {
     stream.off('close', this.#onClose)
   }
 }
-
-const EMPTY = new Uint8Array(0)
