@@ -11,9 +11,10 @@
 import { isWSGIError } from '@wsgi/core/errors'
 import { HostHandler } from '@wsgi/core/handlers'
 import { ConsoleErrorStream } from '@wsgi/core/streams'
-import type { ErrorStream, InputStream, WSGIApplication } from '@wsgi/core/types'
+import type { ErrorStream, InputStream, WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
 import { isConnectionReset } from './_internal/connection-reset.ts'
+import { dropUnsetFetch, newFetchEnviron } from './_internal/environ-shape.ts'
 import { addFetchCgiVars, setLazyKeys } from './_internal/handler-environ.ts'
 import type { URLParts } from './_internal/request-url-parts.ts'
 import type { RemoteAddressFn } from './remote-address.ts'
@@ -148,6 +149,21 @@ export class FetchHandler extends HostHandler {
 
   override getStderr(): ErrorStream {
     return this.#stderr
+  }
+
+  /**
+   * As `BaseHandler#setupEnviron` (`osEnviron`, then `addCgiVars()`, then the `wsgi.*` keys), on
+   * an environ that starts with every key a fetch request's always has (`newFetchEnviron`), so
+   * that the computed `HTTP_*` keys do not turn it into a slow dictionary.
+   */
+  override setupEnviron(): void {
+    const env = newFetchEnviron()
+    const os = this.osEnviron
+    for (const key in os) env[key] = os[key]
+    this.environ = env as WSGIEnvironment
+    this.addCgiVars()
+    this.addWSGIVars()
+    dropUnsetFetch(env)
   }
 
   override addCgiVars(): void {

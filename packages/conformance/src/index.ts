@@ -49,7 +49,7 @@ export {
 } from './pass-through-suite.ts'
 export type { Differential, DifferentialRequest, Exchange } from './pass-through.ts'
 export { describeBridge } from './suite.ts'
-export { youngAfterPretenuring } from './pretenure.ts'
+export { hasFastProperties, youngAfterPretenuring } from './pretenure.ts'
 export type { BridgeOptions, Served } from './suite.ts'
 export { h2Request, h2Session } from './h2.ts'
 export { expectAllAnswered, keepAlivePosts, watchErrorLog } from './keep-alive.ts'

@@ -1,5 +1,5 @@
 /**
- * Test scaffolding for one garbage-collection hazard: V8 pretenuring a per-request object.
+ * Test scaffolding for two V8 hazards of a per-request object: pretenuring, and dictionary mode.
  *
  * V8 may decide that every object an allocation site makes (an object or array literal) is
  * long-lived and allocate it in the old generation from then on. It decides so after a burst in
@@ -12,6 +12,9 @@
  * {@link youngAfterPretenuring} forces the decision V8 would reach on its own, with V8's test
  * natives, and reports whether `make` still allocates in the young generation.
  *
+ * An object given many computed keys one by one (an environ's `HTTP_*` keys) may turn into a
+ * dictionary: each store a hash insert, each read a lookup. {@link hasFastProperties} tells.
+ *
  * @module
  */
 import { setFlagsFromString } from 'node:v8'
@@ -20,7 +23,14 @@ import { runInNewContext } from 'node:vm'
 type Native = (value: unknown) => unknown
 
 let natives:
-  | { young: Native; pretenure: Native; prepare: Native; optimize: Native; gc: () => void }
+  | {
+      young: Native
+      pretenure: Native
+      prepare: Native
+      optimize: Native
+      fast: Native
+      gc: () => void
+    }
   | undefined
 
 // Natives syntax is read when a function is compiled: the flag first, then `new Function`.
@@ -39,6 +49,7 @@ function loadNatives(): NonNullable<typeof natives> {
     pretenure: native('return %PretenureAllocationSite(value)'),
     prepare: native('%PrepareFunctionForOptimization(value)'),
     optimize: native('%OptimizeFunctionOnNextCall(value)'),
+    fast: native('return %HasFastProperties(value)'),
     gc,
   }
   return natives
@@ -63,4 +74,9 @@ export function youngAfterPretenuring(make: () => object): boolean {
   gc()
   optimize(make)
   return young(make()) === true
+}
+
+/** Whether V8 keeps `value`'s properties fast (not a dictionary). */
+export function hasFastProperties(value: object): boolean {
+  return loadNatives().fast(value) === true
 }
