@@ -12,7 +12,9 @@
  * - Bytes: from `v8.GCProfiler` (the heap before each collection minus after the one before),
  *   median of the rounds.
  * - CPU: `process.cpuUsage()` of the process (server and client), median of the rounds; stacks
- *   alternate round by round.
+ *   alternate round by round. A rough look only: stacks in one process share Node's internals,
+ *   whose optimized code then sees every stack's objects (fromFetch came out at 2.3 times srvx's
+ *   CPU here, and within 5 % of it in one-server socket profiles). For time, use the judge.
  * - `--sites`: the top allocation sites of the first stack instead, by V8's sampling heap
  *   profiler with the objects collected since counted too (bytes per request).
  *
