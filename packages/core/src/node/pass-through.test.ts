@@ -2,8 +2,8 @@
  * When `fromNodeListener`'s pass-through applies on `makeServer` (the listener gets the
  * server's own `req`/`res`) and each case where it must not (the synthetic path runs).
  */
-import { createServer } from 'node:http'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ServerResponse, createServer } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { Socket, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { PassThrough } from 'node:stream'
@@ -96,6 +96,32 @@ describe('fromNodeListener pass-through on makeServer', () => {
   ])('gives the listener the native objects for a request with %s', async (_name, request) => {
     const server = await serve(fromNodeListener(reporter))
     expect(await bodyOf(server, request)).toBe('native /x?q=1')
+  })
+
+  it('puts the same shared members on every response (no closure per request)', async () => {
+    const seen: unknown[][] = []
+    const server = await serve(
+      fromNodeListener((req, res) => {
+        const members = res as unknown as Record<string, unknown>
+        seen.push([members['_storeHeader'], members['write'], members['end']])
+        reporter(req, res)
+      }),
+    )
+    try {
+      for (let i = 0; i < 2; i++) {
+        const text = await raw(server.serverPort, GET)
+        expect(text.endsWith('native /x?q=1')).toBe(true)
+      }
+    } finally {
+      await server.shutdown()
+    }
+    expect(seen).toHaveLength(2)
+    // Watched (not Node's own members), by the very same functions on both responses.
+    const proto = ServerResponse.prototype as unknown as Record<string, unknown>
+    expect(seen[0]).not.toContain(proto['_storeHeader'])
+    expect(seen[0]).not.toContain(proto['write'])
+    expect(seen[0]).not.toContain(proto['end'])
+    for (let i = 0; i < 3; i++) expect(seen[1]?.[i]).toBe(seen[0]?.[i])
   })
 
   it('says Connection: close on a pass-through response during a shutdown', async () => {

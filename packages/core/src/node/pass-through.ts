@@ -135,85 +135,193 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return ArrayBuffer.isView(chunk) ? chunk.byteLength : 0
 }
 
+// Where the shared functions below find the watch of the response they were called on.
+const kWatch = Symbol('wsgits.nativeWatch')
+
+interface Watched extends NodeResponse {
+  [kWatch]?: NativeWatch | undefined
+}
+
 /**
- * Make `res` write its head as the route's handler would, count its body bytes into `sent`, and
- * call `ends` once it ended (told whether the client had left by then). With `body` (the
- * request announces one), a response that ends with its head alone asks the route whether it
- * closes the connection, and the route drains what the listener left of the body once the
- * response ended (`NodeHandler#endResponse`'s rules).
- * Own properties of this one response: Express swaps the prototype, not own members.
+ * One response on the pass-through: it makes `res` write its head as the route's handler would,
+ * counts its body bytes into `sent`, and settles the run once the listener ended the response
+ * (a client that left by then is a disconnect). With `body` (the request announces one), a
+ * response that ends with its head alone asks the route whether it closes the connection, and
+ * the route drains what the listener left of the body once the response ended
+ * (`NodeHandler#endResponse`'s rules).
+ *
+ * `res` gets own members (Express swaps the prototype, not own members): `_storeHeader`, `write`
+ * and `end` are functions shared by every response, which find this object through `res`. One
+ * object per request instead of a closure per member, a bound copy of each original and one per
+ * callback of the run.
  */
-function watch(
-  route: NativeRoute,
-  sent: NativeSent,
-  ends: (left: boolean) => void,
-  body: boolean,
-): void {
-  const res = route.response as NodeResponse
-  const storeHeader = res._storeHeader.bind(res)
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean
-  const end = res.end.bind(res) as (...args: unknown[]) => unknown
-  findOutHeaders(res)
-  let firstLine = ''
-  let fields: HeaderArg = undefined
-  let bareEnd = false
-  let endingNow = false
-  const store = (ending?: HeadEnd): void => {
-    route.beforeNativeHead()
-    const [line, rewritten] = rewriteHead(res, firstLine, fields, route.serverSoftware, ending)
-    storeHeader(line, rewritten)
+class NativeWatch {
+  firstLine = ''
+  fields: HeaderArg = undefined
+  bareEnd = false
+  endingNow = false
+  settled = false
+  readonly route: NativeRoute
+  readonly res: Watched
+  readonly sent: NativeSent
+  readonly body: boolean
+  readonly resolve: (value: ResponseBody) => void
+  readonly reject: (reason: unknown) => void
+  // Node's own members of `res`, as they were before the watch.
+  readonly storeHeader: NodeResponse['_storeHeader']
+  readonly write: (...args: unknown[]) => boolean
+  readonly end: (...args: unknown[]) => unknown
+
+  constructor(
+    route: NativeRoute,
+    body: boolean,
+    resolve: (value: ResponseBody) => void,
+    reject: (reason: unknown) => void,
+  ) {
+    const res = route.response as Watched
+    this.route = route
+    this.res = res
+    this.sent = new NativeSent()
+    this.body = body
+    this.resolve = resolve
+    this.reject = reject
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(res)
+    this.storeHeader = res._storeHeader
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(res)
+    this.write = res.write as (...args: unknown[]) => boolean
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(res)
+    this.end = res.end as (...args: unknown[]) => unknown
+    findOutHeaders(res)
+    res[kWatch] = this
+    res._storeHeader = storeNativeHead
+    res.write = countWrite as ServerResponse['write']
+    res.end = countEnd as NodeResponse['end']
+    res.on('close', onNativeClose)
   }
+
+  /** Store the head the handler would write (`ending`: it goes out with the end, whole). */
+  store(ending?: HeadEnd): void {
+    this.route.beforeNativeHead()
+    const res = this.res
+    const [line, rewritten] = rewriteHead(
+      res,
+      this.firstLine,
+      this.fields,
+      this.route.serverSoftware,
+      ending,
+    )
+    this.storeHeader.call(res, line, rewritten)
+  }
+
   // A response with no body bytes at all, ending now: the synthetic path sends it whole, and a
   // whole response says Connection: close when the unread body is too large to drain.
-  const closes = (): boolean =>
-    sent.bytes === 0 && (bareEnd || !res._hasBody) && route.closesForNativeBody()
-  res._storeHeader = function storeNativeHead(line, headers) {
-    firstLine = line
-    fields = headers
-    // Inside end() (its implicit head): the head goes out with the end of the response.
-    if (endingNow && closes()) store({ close: true, empty: false })
-    else store()
+  closes(): boolean {
+    return (
+      this.sent.bytes === 0 &&
+      (this.bareEnd || !this.res._hasBody) &&
+      this.route.closesForNativeBody()
+    )
   }
-  res.write = function countWrite(this: NodeResponse, ...args: unknown[]): boolean {
-    const ended = this.writableEnded
-    const ok = write(...args)
-    if (!ended && this._hasBody) sent.bytes += byteLength(args[0], args[1])
-    return ok
-  } as ServerResponse['write']
-  res.end = function countEnd(this: NodeResponse, ...args: unknown[]): NodeResponse {
-    const ended = this.writableEnded
-    // The client left, and the listener answers that (a body parser's 400 for `'aborted'`):
-    // the synthetic path finds the connection gone when it writes, a disconnect it never logs.
-    const left = !ended && clientLeft(this)
-    if (!ended && !left) {
-      const data = typeof args[0] === 'function' ? undefined : args[0]
-      bareEnd = data === undefined || data === null || byteLength(data, args[1]) === 0
-      endingNow = body
-      // The head was stored before (writeHead) and is still unsent: it goes out with this end,
-      // whole, as the synthetic path sends it (no chunked framing around no byte).
-      if (this._header !== null && !this._headerSent) {
-        const empty = bareEnd && sent.bytes === 0 && this._hasBody && this.chunkedEncoding
-        const close = body && closes()
-        if (empty) this.chunkedEncoding = false
-        if (empty || close) store({ close, empty })
-      }
+
+  /** The listener ended the response; `left`: the client had gone by then. */
+  ended(left: boolean): void {
+    if (left) {
+      this.closed()
+      return
     }
-    try {
-      end(...args)
-    } finally {
-      endingNow = false
+    if (this.settled) return
+    this.settled = true
+    const res = this.res
+    res.removeListener('close', onNativeClose)
+    this.sent.status = String(res.statusCode)
+    this.resolve(this.sent)
+  }
+
+  /**
+   * Resolved when the listener ended the response, as the handler's own path is done after its
+   * res.end(): a response queued behind a pipelined one may never see 'finish' (nor 'close')
+   * when the connection is cut first. Until then, a close is a disconnect (or `res`'s error).
+   */
+  closed(): void {
+    if (this.settled) return
+    this.settled = true
+    const res = this.res
+    res.removeListener('close', onNativeClose)
+    this.reject(res.errored ?? abortedError())
+  }
+
+  /** The listener's own error, as thrown: the handler logs it and answers (or cuts). */
+  fail(error: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    const res = this.res
+    res.removeListener('close', onNativeClose)
+    if (!res.headersSent) unwatch(res)
+    this.reject(error)
+  }
+}
+
+function watchOf(res: Watched): NativeWatch {
+  const watch = res[kWatch]
+  if (watch === undefined) throw new Error('wsgits: a pass-through member ran on another response')
+  return watch
+}
+
+function storeNativeHead(this: Watched, line: string, headers: HeaderArg): void {
+  const watch = watchOf(this)
+  watch.firstLine = line
+  watch.fields = headers
+  // Inside end() (its implicit head): the head goes out with the end of the response.
+  if (watch.endingNow && watch.closes()) watch.store({ close: true, empty: false })
+  else watch.store()
+}
+
+function countWrite(this: Watched, ...args: unknown[]): boolean {
+  const watch = watchOf(this)
+  const ended = this.writableEnded
+  const ok = watch.write.apply(watch.res, args)
+  if (!ended && this._hasBody) watch.sent.bytes += byteLength(args[0], args[1])
+  return ok
+}
+
+function countEnd(this: Watched, ...args: unknown[]): Watched {
+  const watch = watchOf(this)
+  const ended = this.writableEnded
+  // The client left, and the listener answers that (a body parser's 400 for `'aborted'`): the
+  // synthetic path finds the connection gone when it writes, a disconnect it never logs.
+  const left = !ended && clientLeft(this)
+  if (!ended && !left) {
+    const data = typeof args[0] === 'function' ? undefined : args[0]
+    watch.bareEnd = data === undefined || data === null || byteLength(data, args[1]) === 0
+    watch.endingNow = watch.body
+    // The head was stored before (writeHead) and is still unsent: it goes out with this end,
+    // whole, as the synthetic path sends it (no chunked framing around no byte).
+    if (this._header !== null && !this._headerSent) {
+      const empty = watch.bareEnd && watch.sent.bytes === 0 && this._hasBody && this.chunkedEncoding
+      const close = watch.body && watch.closes()
+      if (empty) this.chunkedEncoding = false
+      if (empty || close) watch.store({ close, empty })
     }
-    if (!ended && this._hasBody && typeof args[0] !== 'function') {
-      sent.bytes += byteLength(args[0], args[1])
-    }
-    // end() just changed writableEnded (TypeScript still narrows it to false).
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-    if (!ended && this.writableEnded) {
-      if (body && !left) route.nativeEnded()
-      ends(left)
-    }
-    return this
-  } as NodeResponse['end']
+  }
+  try {
+    watch.end.apply(watch.res, args)
+  } finally {
+    watch.endingNow = false
+  }
+  if (!ended && this._hasBody && typeof args[0] !== 'function') {
+    watch.sent.bytes += byteLength(args[0], args[1])
+  }
+  // end() just changed writableEnded (TypeScript still narrows it to false).
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+  if (!ended && this.writableEnded) {
+    if (watch.body && !left) watch.route.nativeEnded()
+    watch.ended(left)
+  }
+  return this
+}
+
+function onNativeClose(this: Watched): void {
+  this[kWatch]?.closed()
 }
 
 /**
@@ -262,41 +370,10 @@ export function runPassThrough(
   if (clientLeft(res)) return Promise.reject(abortedError())
   // As on a synthetic request: the full target (the same as req.url at the root mount).
   ;(req as IncomingMessage & { originalUrl?: string | undefined }).originalUrl = req.url
-  const sent = new NativeSent()
   return new Promise<ResponseBody>((resolve, reject) => {
-    let settled = false
-    // Resolved when the listener ended the response, as the handler's own path is done after its
-    // res.end(): a response queued behind a pipelined one may never see 'finish' (nor 'close')
-    // when the connection is cut first.
-    const onClose = (): void => {
-      if (settled) return
-      settled = true
-      reject(res.errored ?? abortedError())
-    }
-    const onEnd = (left: boolean): void => {
-      if (left) {
-        onClose()
-        return
-      }
-      if (settled) return
-      settled = true
-      res.off('close', onClose)
-      sent.status = String(res.statusCode)
-      resolve(sent)
-    }
-    const fail = (error: unknown): void => {
-      if (settled) return
-      settled = true
-      res.off('close', onClose)
-      if (!res.headersSent) unwatch(res)
-      // The listener's own error, as thrown: the handler logs it and answers (or cuts).
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      reject(error)
-    }
     const body = hasBody(req)
     if (body) watchRead(route)
-    watch(route, sent, onEnd, body)
-    res.once('close', onClose)
+    const watch = new NativeWatch(route, body, resolve, reject)
     try {
       prepare?.(req, res, environ)
       const returned = listener(req, res)
@@ -305,10 +382,12 @@ export function runPassThrough(
         returned !== null &&
         typeof (returned as { then?: unknown }).then === 'function'
       ) {
-        ;(returned as PromiseLike<unknown>).then(undefined, fail)
+        ;(returned as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+          watch.fail(error)
+        })
       }
     } catch (error) {
-      fail(error)
+      watch.fail(error)
     }
   })
 }
