@@ -28,6 +28,7 @@ import net from 'node:net'
 import { parseArgs } from 'node:util'
 import v8 from 'node:v8'
 
+import { median } from './report/stats.mjs'
 import { MOUNT } from './workloads.mjs'
 import { STACKS, startStack, unavailable } from './stacks/index.mjs'
 
@@ -95,15 +96,6 @@ function allocatedBytes(profile, startUsed, endUsed) {
     previous = gc.afterGC.heapStatistics.usedHeapSize
   }
   return total + endUsed - previous
-}
-
-/**
- * @param {number[]} values
- * @returns {number}
- */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1] ?? Number.NaN
 }
 
 /** @type {(() => void) | undefined} */

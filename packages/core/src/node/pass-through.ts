@@ -229,11 +229,8 @@ class NativeWatch {
       this.closed()
       return
     }
-    if (this.settled) return
-    this.settled = true
-    const res = this.res
-    res.removeListener('close', onNativeClose)
-    this.sent.status = String(res.statusCode)
+    if (!this.#settle()) return
+    this.sent.status = String(this.res.statusCode)
     this.resolve(this.sent)
   }
 
@@ -243,21 +240,23 @@ class NativeWatch {
    * when the connection is cut first. Until then, a close is a disconnect (or `res`'s error).
    */
   closed(): void {
-    if (this.settled) return
-    this.settled = true
-    const res = this.res
-    res.removeListener('close', onNativeClose)
-    this.reject(res.errored ?? abortedError())
+    if (!this.#settle()) return
+    this.reject(this.res.errored ?? abortedError())
   }
 
   /** The listener's own error, as thrown: the handler logs it and answers (or cuts). */
   fail(error: unknown): void {
-    if (this.settled) return
-    this.settled = true
-    const res = this.res
-    res.removeListener('close', onNativeClose)
-    if (!res.headersSent) unwatch(res)
+    if (!this.#settle()) return
+    if (!this.res.headersSent) unwatch(this.res)
     this.reject(error)
+  }
+
+  // The run settles once: true the first time (and the close listener goes), false after.
+  #settle(): boolean {
+    if (this.settled) return false
+    this.settled = true
+    this.res.removeListener('close', onNativeClose)
+    return true
   }
 }
 
