@@ -66,10 +66,11 @@ export interface FetchHandlerOptions {
  * through a pull-driven stream. `environ['wsgits.signal']` fires when `request.signal` aborts or
  * the consumer cancels the body before the response ended, and only then.
  *
- * Nothing is built before it is needed: `request.body` is read on the first read of
- * `wsgi.input`, `request.signal` when `environ['wsgits.signal']` is first read (on
- * `@hono/node-server` either makes the real `Request`), and a one-chunk body (a one-item array)
- * becomes the `Response` body as it is, with no stream.
+ * Nothing is built before it is needed: the body is read on the first read of `wsgi.input` (one
+ * of at most 64 KiB whole, with `request.arrayBuffer()`; any other from `request.body`, which on
+ * `@hono/node-server` makes the real `Request`), `request.signal` when `environ['wsgits.signal']`
+ * is first read, and a one-chunk body (a one-item array) becomes the `Response` body as it is,
+ * with no stream.
  *
  * @example
  * ```ts

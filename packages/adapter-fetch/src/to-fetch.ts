@@ -88,8 +88,9 @@ export type GatewayFetchHandler = (
  *
  * The `Request` becomes the environ: method, `SCRIPT_NAME`/`PATH_INFO` (percent-decoded as
  * PEP 3333's latin-1 strings, split at `options.scriptName`), `QUERY_STRING`, the headers as
- * `HTTP_*` (hop-by-hop dropped), `wsgi.input` streaming from `request.body` on demand,
- * `wsgi.input_terminated`, `request.signal` as `environ['wsgits.signal']` (fired only when the
+ * `HTTP_*` (hop-by-hop dropped), `wsgi.input` reading the body on demand (streamed from
+ * `request.body`, or whole through `request.arrayBuffer()` when `Content-Length` declares at
+ * most 64 KiB), `wsgi.input_terminated`, `request.signal` as `environ['wsgits.signal']` (fired only when the
  * client went away early), `REMOTE_ADDR` where the runtime tells it (`options.remoteAddress`),
  * and the runtime's `env`/`ctx` as `environ['wsgits.fetch_env']` / `['wsgits.fetch_ctx']`.
  *

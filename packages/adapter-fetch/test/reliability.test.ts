@@ -212,26 +212,32 @@ describe('toFetch(app): response and input faults (regressions)', () => {
     expect(result.responses[0]?.headers).toContainEqual(['x-latin', 'caf\xe9'])
   })
 
-  it('does not log a client that leaves mid-upload as an application error', async () => {
-    const errors = new StringErrorStream()
-    const running = await serveFetch((request) =>
-      toFetch(
-        async (environ, startResponse) => {
-          await environ['wsgi.input'].read()
-          startResponse('200 OK', [])
-          return [enc.encode('read')]
-        },
-        { errors },
-      )(request),
-    )
-    onTestFinished(() => running.close())
-    const result = await exchange(
-      running.port,
-      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\npartial',
-      { timeoutMs: 200 },
-    )
-    expect(result.responses).toEqual([])
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(errors.getValue()).toBe('')
-  })
+  it.each([
+    ['streamed', 100_000],
+    ['read whole', 1000],
+  ])(
+    'does not log a client that leaves mid-upload as an application error (%s body)',
+    async (_, length) => {
+      const errors = new StringErrorStream()
+      const running = await serveFetch((request) =>
+        toFetch(
+          async (environ, startResponse) => {
+            await environ['wsgi.input'].read()
+            startResponse('200 OK', [])
+            return [enc.encode('read')]
+          },
+          { errors },
+        )(request),
+      )
+      onTestFinished(() => running.close())
+      const result = await exchange(
+        running.port,
+        `POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${length}\r\n\r\npartial`,
+        { timeoutMs: 200 },
+      )
+      expect(result.responses).toEqual([])
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(errors.getValue()).toBe('')
+    },
+  )
 })
