@@ -7,7 +7,7 @@ import type { WSGIEnvironment } from '@wsgi/core/types'
 import { headerName } from '@wsgi/core/util'
 
 import { connectionListed, isHopByHopHeader } from './hop-by-hop.ts'
-import { inputStream } from './input-body.ts'
+import { inputStream, readWholeInput } from './input-body.ts'
 import { lazyRequest } from './lazy-request.ts'
 import { environURL } from './request-url.ts'
 
@@ -63,18 +63,33 @@ export function bodyLimit(environ: WSGIEnvironment): number {
   return environ['wsgi.input_terminated'] === true ? Infinity : 0
 }
 
+/** How many body bytes the `Request` carries: {@link bodyLimit}, 0 for a null body. */
+function requestBodyLimit(environ: WSGIEnvironment): number {
+  const upper = environ.REQUEST_METHOD.toUpperCase()
+  return upper === 'GET' || upper === 'HEAD' ? 0 : bodyLimit(environ)
+}
+
+/** A body that was read already (from its source, by the stand-in): empty, soon disturbed. */
+function usedBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.close()
+    },
+  })
+}
+
 function requestInit(
   environ: WSGIEnvironment,
   options: EnvironRequestOptions,
   headers: [string, string][],
+  used = false,
 ): RequestInit {
   // As sent: fetch itself upper-cases the six standard methods and keeps others (PATCH) as given.
   const method = environ.REQUEST_METHOD
   const init: RequestInit = { method, headers }
-  const limit = bodyLimit(environ)
-  const upper = method.toUpperCase()
-  if (upper !== 'GET' && upper !== 'HEAD' && limit > 0) {
-    init.body = inputStream(environ['wsgi.input'], limit, options.blockSize)
+  const limit = requestBodyLimit(environ)
+  if (limit > 0) {
+    init.body = used ? usedBody() : inputStream(environ['wsgi.input'], limit, options.blockSize)
     // A stream body is only allowed with half duplex: the response may start before the request
     // body is consumed, but the request body is never read after the response ended.
     // https://fetch.spec.whatwg.org/#dom-requestinit-duplex
@@ -126,8 +141,15 @@ export function environRequest(environ: WSGIEnvironment, options: EnvironRequest
   const url = environURL(environ, options.stripScriptName)
   const headers = environHeaders(environ)
   if (plainHeaders(headers) && !oddSignal(environ)) {
-    const build = (): Request => new Request(url, requestInit(environ, options, headers))
-    const lazy = lazyRequest(environ.REQUEST_METHOD, url, build)
+    const build = (used: boolean): Request => {
+      const request = new Request(url, requestInit(environ, options, headers, used))
+      // Reading starts: the body is disturbed, so the Request says bodyUsed and refuses a read.
+      if (used) void request.body?.getReader().read()
+      return request
+    }
+    const limit = requestBodyLimit(environ)
+    const readBody = limit > 0 ? () => readWholeInput(environ['wsgi.input'], limit) : undefined
+    const lazy = lazyRequest(environ.REQUEST_METHOD, url, build, readBody)
     if (lazy !== undefined) return lazy
   }
   return new Request(url, requestInit(environ, options, headers))

@@ -47,3 +47,28 @@ export function inputStream(
     { highWaterMark: 0 },
   )
 }
+
+/**
+ * The whole body {@link inputStream} would deliver, read at once: at most `limit` bytes of
+ * `input`, up to its EOF. For a reader that wants it all (`arrayBuffer()`, `text()`): one
+ * `read()` of a core `InputReader` fills it in one go, with no stream and no chunk queue.
+ */
+export async function readWholeInput(input: InputStream, limit: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let total = 0
+  // read(size) gives up to `size` bytes; an input that gives fewer before its EOF is read again.
+  while (total < limit) {
+    const part = await input.read(limit === Infinity ? undefined : limit - total)
+    if (part.length === 0) break
+    parts.push(part)
+    total += part.length
+  }
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0]
+  const whole = new Uint8Array(total)
+  let at = 0
+  for (const part of parts) {
+    whole.set(part, at)
+    at += part.length
+  }
+  return whole
+}

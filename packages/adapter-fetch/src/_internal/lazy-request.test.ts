@@ -276,6 +276,92 @@ describe('the lazy Request passed to fetch()', () => {
   })
 })
 
+describe('a whole-body read on the stand-in (from wsgi.input, no Request built)', () => {
+  /** A real Request with the stand-in's body, to compare with. */
+  const realOf = (bytes: Uint8Array): Request =>
+    new Request('http://example.com/', { method: 'POST', body: bytes })
+
+  it.each([
+    ['arrayBuffer()', async (r: Request) => new Uint8Array(await r.arrayBuffer())],
+    ['bytes()', async (r: Request) => (r as Request & { bytes(): Promise<Uint8Array> }).bytes()],
+    ['text()', async (r: Request) => r.text()],
+  ])('%s reads wsgi.input without building the Request, then the body is used', async (_, read) => {
+    // A BOM, an invalid UTF-8 sequence and a split multi-byte character: text() must decode as
+    // the Request would.
+    const bytes = Uint8Array.of(0xef, 0xbb, 0xbf, 0x61, 0xff, 0xc3, 0xa9, 0x62)
+    const request = await requestFor({
+      REQUEST_METHOD: 'POST',
+      CONTENT_LENGTH: String(bytes.length),
+      'wsgi.input': new ChunkInput([bytes.subarray(0, 6), bytes.subarray(6)]),
+    })
+    const value = await read(request)
+    expect(isUnbuilt(request)).toBe(true)
+    expect(value).toEqual(await read(realOf(bytes)))
+    expect(request.bodyUsed).toBe(true)
+    // A second read refuses the used body, as a Request does, and so do copies of it.
+    await expect(request.arrayBuffer()).rejects.toThrow(TypeError)
+    expect(isUnbuilt(request)).toBe(false)
+    expect(request.bodyUsed).toBe(true)
+    expect(() => request.clone()).toThrow(TypeError)
+    expect(() => new Request(request)).toThrow(TypeError)
+    expect(request.headers.get('content-length')).toBe(String(bytes.length))
+  })
+
+  it('gives an ArrayBuffer of its own, exactly the body', async () => {
+    const chunk = new TextEncoder().encode('xxhelloxx')
+    const request = await requestFor({
+      REQUEST_METHOD: 'PUT',
+      CONTENT_LENGTH: '5',
+      'wsgi.input': new ChunkInput([chunk.subarray(2, 7)]),
+    })
+    const buffer = await request.arrayBuffer()
+    expect(buffer.byteLength).toBe(5)
+    expect(new TextDecoder().decode(buffer)).toBe('hello')
+  })
+
+  it('reads no more than CONTENT_LENGTH, and to EOF for a chunked upload', async () => {
+    const input = new ChunkInput(['abc', 'def', 'ghi'])
+    const sized = await requestFor({
+      REQUEST_METHOD: 'POST',
+      CONTENT_LENGTH: '5',
+      'wsgi.input': input,
+    })
+    expect(await sized.text()).toBe('abcde')
+    expect(input.reads).toEqual([5, 2])
+    const chunked = await requestFor({
+      REQUEST_METHOD: 'POST',
+      'wsgi.input_terminated': true,
+      'wsgi.input': new ChunkInput(['abc', 'def']),
+    })
+    expect(await chunked.text()).toBe('abcdef')
+  })
+
+  it('parses json() as the Request would, and fails on bad JSON with a SyntaxError', async () => {
+    expect(await (await requestFor(post('{"a":[1,"é"]}', 'application/json'))).json()).toEqual({
+      a: [1, 'é'],
+    })
+    await expect((await requestFor(post('{"a":', 'application/json'))).json()).rejects.toThrow(
+      SyntaxError,
+    )
+  })
+
+  it('passes on the error of a failed wsgi.input read', async () => {
+    const request = await requestFor({
+      REQUEST_METHOD: 'POST',
+      CONTENT_LENGTH: '6',
+      'wsgi.input': new ChunkInput(['abc', 'def'], 1),
+    })
+    await expect(request.arrayBuffer()).rejects.toThrow('client went away')
+    expect(request.bodyUsed).toBe(true)
+  })
+
+  it('leaves a body the stream read first to the built Request', async () => {
+    const request = await requestFor(post('streamed'))
+    const reader = request.body!.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value as Uint8Array)).toBe('streamed')
+    await expect(request.text()).rejects.toThrow(TypeError)
+  })
+})
 describe('canonical(url): the URLs whose parse the stand-in skips', () => {
   it.each([
     ['http://example.com/a/b?c=d&e', true],

@@ -15,10 +15,30 @@
  * it with `new Request()`. Elsewhere (Bun, Deno, workerd, or a global `Request` replaced since),
  * `fromFetch` builds the `Request` at once, as before.
  *
+ * A handler that reads the whole body first (`arrayBuffer()`, `bytes()`, `text()`, `json()`, as
+ * Hono's `c.req.json()` does) gets it straight from its source, without the `Request` and the web
+ * stream in between; a `Request` built after that has its body used, as a real one would.
+ *
  * @module
  */
 
-type Build = () => Request
+/** Builds the runtime's `Request`; `used`: the body was read already, so it must be used. */
+type Build = (used: boolean) => Request
+
+/** Reads the whole body from its source: what the built `Request`'s body would deliver. */
+export type ReadBody = () => Promise<Uint8Array>
+
+const decoder = new TextDecoder()
+
+/** `bytes` as the `ArrayBuffer` a body read gives: unshared, exactly its length. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buffer = bytes.buffer
+  const whole =
+    buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength
+  return whole ? buffer : bytes.slice().buffer
+}
 
 // The methods whose spelling the `Request` constructor keeps as given (upper case already),
 // that it accepts, and that a router matches on. Any other goes the eager way, which keeps
@@ -39,24 +59,40 @@ class LazyRequest {
   readonly #url: string
   // The builder until the `Request` is built, then the `Request`.
   #state: Build | Request
+  // Reads the body from its source; undefined for a null body, and once the body was taken.
+  #readBody: ReadBody | undefined
+  #bodyTaken = false
 
-  constructor(method: string, url: string, build: Build) {
+  constructor(method: string, url: string, build: Build, readBody: ReadBody | undefined) {
     this.#method = method
     this.#url = url
     this.#state = build
+    this.#readBody = readBody
   }
 
   /** The runtime's `Request`, built on first use. */
   static real(request: LazyRequest): Request {
     const state = request.#state
     if (typeof state !== 'function') return state
-    const built = state()
+    const built = state(request.#bodyTaken)
     request.#state = built
     return built
   }
 
   static unbuilt(request: LazyRequest): boolean {
     return typeof request.#state === 'function'
+  }
+
+  /**
+   * The whole body read from its source, while no `Request` is built and nothing read the body;
+   * otherwise undefined (the built `Request` answers then, and refuses a used body).
+   */
+  static takeBody(request: LazyRequest): Promise<Uint8Array> | undefined {
+    const read = request.#readBody
+    if (read === undefined || typeof request.#state !== 'function') return undefined
+    request.#readBody = undefined
+    request.#bodyTaken = true
+    return read()
   }
 
   get method(): string {
@@ -67,11 +103,19 @@ class LazyRequest {
     return this.#url
   }
 
-  // Only reading the body makes it used, and reading it builds the `Request`.
+  // Only reading the body makes it used.
   get bodyUsed(): boolean {
     const state = this.#state
-    return typeof state === 'function' ? false : state.bodyUsed
+    return typeof state === 'function' ? this.#bodyTaken : state.bodyUsed
   }
+}
+
+/** The whole-body reads that take the body from its source, and what each makes of the bytes. */
+const WHOLE_BODY_READS: Readonly<Record<string, (bytes: Uint8Array) => unknown>> = {
+  arrayBuffer: ownBuffer,
+  bytes: (bytes) => new Uint8Array(ownBuffer(bytes)),
+  text: (bytes) => decoder.decode(bytes),
+  json: (bytes) => JSON.parse(decoder.decode(bytes)) as unknown,
 }
 
 const OWN: ReadonlySet<PropertyKey> = new Set(['constructor', 'method', 'url', 'bodyUsed'])
@@ -97,16 +141,26 @@ function forward(key: PropertyKey, descriptor: PropertyDescriptor | undefined): 
     })
   } else if (typeof descriptor.value === 'function') {
     const method = descriptor.value as (...args: unknown[]) => unknown
+    const convert = typeof key === 'string' ? WHOLE_BODY_READS[key] : undefined
+    // A method shorthand keeps the name and has no prototype, like the original.
+    const forwarding =
+      convert === undefined
+        ? {
+            [method.name](this: unknown, ...args: unknown[]): unknown {
+              return method.apply(real(this), args)
+            },
+          }
+        : {
+            [method.name](this: unknown, ...args: unknown[]): unknown {
+              const taken = this instanceof LazyRequest ? LazyRequest.takeBody(this) : undefined
+              return taken === undefined ? method.apply(real(this), args) : taken.then(convert)
+            },
+          }
     Object.defineProperty(proto, key, {
       configurable: true,
       enumerable: descriptor.enumerable === true,
       writable: true,
-      value: {
-        // A method shorthand keeps the name and has no prototype, like the original.
-        [method.name](this: unknown, ...args: unknown[]): unknown {
-          return method.apply(real(this), args)
-        },
-      }[method.name],
+      value: forwarding[method.name],
     })
   }
 }
@@ -163,7 +217,12 @@ function setUp(): boolean {
     for (const slot of slots) forwardSlot(slot)
     // The check that matters: the runtime's own constructor (what `fetch()` calls) accepts the
     // stand-in as the Request it stands for.
-    const stand = new LazyRequest('POST', 'http://probe.invalid/a?b', probe) as unknown as Request
+    const stand = new LazyRequest(
+      'POST',
+      'http://probe.invalid/a?b',
+      probe,
+      undefined,
+    ) as unknown as Request
     const copy = new Request(stand)
     return (
       stand instanceof Request &&
@@ -208,9 +267,15 @@ export function canonical(url: string): boolean {
  * A stand-in for the `Request` that `build` makes, whose `method` is `method` and `url` is `url`,
  * or undefined when this runtime, this method or this URL cannot have one (the caller builds the
  * `Request` at once). `url` must be what `build`'s `Request` would say; it is checked here by
- * parsing it as the constructor would.
+ * parsing it as the constructor would. `readBody` reads the body `build`'s `Request` would stream
+ * (undefined for a null body), and `build(true)` must give a `Request` whose body is used.
  */
-export function lazyRequest(method: string, url: string, build: Build): Request | undefined {
+export function lazyRequest(
+  method: string,
+  url: string,
+  build: Build,
+  readBody?: ReadBody,
+): Request | undefined {
   if (!LAZY || globalThis.Request !== SET_UP_FOR || !PLAIN_METHODS.has(method)) return undefined
   let href = url
   if (!canonical(url)) {
@@ -223,7 +288,7 @@ export function lazyRequest(method: string, url: string, build: Build): Request 
       return undefined
     }
   }
-  return new LazyRequest(method, href, build) as unknown as Request
+  return new LazyRequest(method, href, build, readBody) as unknown as Request
 }
 
 /**
