@@ -21,7 +21,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { pinning, serverEnv } from './spawn.mjs'
+import { SERVER_FLAGS, pinning, serverEnv } from './spawn.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const CHILD = resolve(HERE, 'cpu-judge-child.mjs')
@@ -87,6 +87,8 @@ function measure(tree, stack, workload) {
   const requests = workload === 'echo' ? values.echo : values.hello
   const args = [
     '--expose-gc',
+    // The bench servers' heap growth (see SERVER_FLAGS).
+    ...SERVER_FLAGS,
     CHILD,
     tree,
     stack,

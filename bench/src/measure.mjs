@@ -8,7 +8,7 @@ import { join } from 'node:path'
 
 import { measureInProcess, measureRate, measureTransfer, probe } from './load.mjs'
 import { goalOf } from './plan.mjs'
-import { Child, TRANSFER_FLAGS } from './spawn.mjs'
+import { Child, SERVER_FLAGS } from './spawn.mjs'
 import { STACKS, unavailable } from './stacks/index.mjs'
 
 /** @typedef {import('./plan.mjs').Group} Group */
@@ -163,7 +163,7 @@ export async function runGroup(group, settings) {
       stacks.map(async (stack) => {
         const child = new Child(stack, {
           log: join(settings.logDir, `${stack.replace(/\W+/g, '-')}.log`),
-          ...(group.kind === 'transfer' ? { nodeOptions: TRANSFER_FLAGS } : {}),
+          nodeOptions: SERVER_FLAGS,
         })
         children.set(stack, child)
         try {

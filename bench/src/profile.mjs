@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 
 import { formatSummary } from './cpuprofile.mjs'
 import { measureInProcess, measureRate, measureTransfer, probe } from './load.mjs'
-import { Child, TRANSFER_FLAGS, pinSelf } from './spawn.mjs'
+import { Child, SERVER_FLAGS, pinSelf } from './spawn.mjs'
 import { STACKS, unavailable } from './stacks/index.mjs'
 
 const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -55,11 +55,8 @@ const file = join(
   `${stack.replace(/^file:.*\//, '').replace(/\W+/g, '-')}-${workload}.cpuprofile`,
 )
 const transfer = workload === 'upload' || workload === 'download'
-// A transfer server runs as the benchmark's do (see TRANSFER_FLAGS).
-const child = new Child(stack, {
-  log: join(dir, 'server.log'),
-  ...(transfer ? { nodeOptions: TRANSFER_FLAGS } : {}),
-})
+// The server runs as the benchmark's do (see SERVER_FLAGS).
+const child = new Child(stack, { log: join(dir, 'server.log'), nodeOptions: SERVER_FLAGS })
 const options = {
   seconds: Number(values.seconds),
   connections: Number(values.connections),

@@ -35,19 +35,26 @@ export const MALLOC_TUNABLES =
   'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864'
 
 /**
- * V8 flags of every server of a transfer group (baseline and bridges alike): a fixed heap growing
- * factor, so that no upload row measures when V8 decides to re-mark the heap. During an upload
- * each body chunk arrives in a new `ArrayBuffer`, and Node 20's V8 then starts a full marking
- * again right after the last one whenever its old generation's next limit leaves little room:
- * in a process whose live heap is between about 8 and 11 MiB (the Express stacks, at 8.3-8.7 MiB,
- * were; raw `node:http` and Koa, under 8, never mark), and in any process of 12 MiB and more once
- * it has sat idle for about ten seconds, from then on. Measured with 1 GiB uploads: 20-29
- * mark-compacts and 0.8-1.1 s of CPU against none and 0.35-0.45 s, raw `node:http` included; a
- * full run's transfer rounds leave each server idle that long, so which rows fell into it was
- * luck (one run: `fromExpress` 0.36, `fromKoa` 0.38, Koa alone 0.43). With the factor fixed at
- * 6 (`--heap-growing-percent=500`) no process of any size re-marked, idle or not.
+ * V8 flags of every server (baseline and bridges alike, every group, and the CPU judge's
+ * children): a fixed heap growing factor, so that no row measures when V8 decides to re-mark the
+ * heap. Each request body chunk arrives in a new `ArrayBuffer`, and Node 20's V8 then starts full
+ * markings again and again whenever its old generation's next limit leaves little room: in a
+ * process whose live heap is between about 8 and 11 MiB, and in any process of 12 MiB and more
+ * once it has sat idle for about ten seconds.
+ *
+ * - Uploads (1 GiB): 20-29 mark-compacts and 0.8-1.1 s of CPU against none and 0.35-0.45 s, raw
+ *   `node:http` included; which rows fell into it was luck (one run: `fromExpress` 0.36,
+ *   `fromKoa` 0.38, Koa alone 0.43).
+ * - 64 KiB echoes: a process falls into it or not for its whole life. Over 36 000 echoes
+ *   `fromKoa` ran 51 mark-compacts at 68 µs per request, Koa alone 1 at 34 µs; with the fixed
+ *   factor `fromKoa` ran 5, at 43 µs, and Koa was unchanged. The same stack measured 27 µs in one
+ *   child and 54 µs in the next.
+ *
+ * With the factor fixed at 6 (`--heap-growing-percent=500`) no process of any size re-marked,
+ * idle or not. It trades memory for CPU (the heap may grow to six times its live size before the
+ * next full collection), the same for every server.
  */
-export const TRANSFER_FLAGS = ['--heap-growing-percent=500']
+export const SERVER_FLAGS = ['--heap-growing-percent=500']
 
 /**
  * The environment of a server process: production mode, and {@link MALLOC_TUNABLES}.

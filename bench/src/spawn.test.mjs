@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
 import { measureTransfer } from './load.mjs'
-import { Child, MALLOC_TUNABLES, TRANSFER_FLAGS, serverEnv } from './spawn.mjs'
+import { Child, MALLOC_TUNABLES, SERVER_FLAGS, serverEnv } from './spawn.mjs'
 
 const logDir = mkdtempSync(join(tmpdir(), 'wsgi-bench-spawn-'))
 afterAll(() => {
@@ -71,9 +71,9 @@ describe('Child', () => {
     }
   })
 
-  it('runs a transfer server with a fixed heap growing factor: an upload makes V8 re-mark no more', async () => {
+  it('runs a server with a fixed heap growing factor: an upload makes V8 re-mark no more', async () => {
     const log = join(logDir, 'express-from.log')
-    const child = new Child('express-from', { log, nodeOptions: ['--trace-gc', ...TRANSFER_FLAGS] })
+    const child = new Child('express-from', { log, nodeOptions: ['--trace-gc', ...SERVER_FLAGS] })
     try {
       await child.ready()
       await measureTransfer(child, 'upload', 64 * 1024 * 1024)
