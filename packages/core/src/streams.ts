@@ -6,5 +6,6 @@
  */
 export { InputReader, readChunk } from './_internal/input.ts'
 export type { InputReaderOptions } from './_internal/input.ts'
+export { concatBytes } from './_internal/bytes.ts'
 export { ConsoleErrorStream, StringErrorStream, TextErrorStream } from './_internal/error-stream.ts'
 export type { TextSink } from './_internal/error-stream.ts'

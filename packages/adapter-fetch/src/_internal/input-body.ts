@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readChunk } from '@wsgi/core/streams'
+import { concatBytes, readChunk } from '@wsgi/core/streams'
 import type { InputStream } from '@wsgi/core/types'
 
 /** Bytes asked of `wsgi.input` per pull, unless `blockSize` says otherwise. */
@@ -63,12 +63,5 @@ export async function readWholeInput(input: InputStream, limit: number): Promise
     parts.push(part)
     total += part.length
   }
-  if (parts.length === 1 && parts[0] !== undefined) return parts[0]
-  const whole = new Uint8Array(total)
-  let at = 0
-  for (const part of parts) {
-    whole.set(part, at)
-    at += part.length
-  }
-  return whole
+  return concatBytes(parts)
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { invalidArgType } from '../errors.ts'
+import { concatBytes } from '../_internal/bytes.ts'
 
 /** A value of a query string or urlencoded form field. */
 export type FormValue = string | number | boolean
@@ -114,21 +115,7 @@ export function encodeMultipart(fields: MultipartInit, boundary: string): Uint8A
     }
   }
   parts.push(encoder.encode(`--${boundary}--\r\n`))
-  return concat(parts)
-}
-
-/** Join byte arrays into one. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1 && parts[0] !== undefined) return parts[0]
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
+  return concatBytes(parts)
 }
 
 /** The body options of a request, as {@link encodeBody} reads them. */

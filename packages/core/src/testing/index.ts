@@ -23,7 +23,7 @@ import type { HeaderList, WSGIApplication, WSGIEnvironment } from '../types.ts'
 import { validator } from '../validate.ts'
 import { StringErrorStream } from '../_internal/error-stream.ts'
 import { InputReader } from '../_internal/input.ts'
-import { concat } from './body.ts'
+import { concatBytes } from '../_internal/bytes.ts'
 import { CookieJar } from './cookies.ts'
 import { ChannelSink, CollectingSink, TestHandler } from './handler.ts'
 import type { ResponseSink } from './handler.ts'
@@ -218,7 +218,7 @@ export class TestClient {
       const exchange = this.#start(request, sink)
       await exchange.run
       const head = exchange.head(sink.status, sink.headers, history.slice())
-      const response = new TestResponse(head, concat(sink.chunks))
+      const response = new TestResponse(head, concatBytes(sink.chunks))
       const next = follow
         ? this.#redirect(request, response.statusCode, response.headers, history.length)
         : undefined

@@ -7,7 +7,7 @@
 import { Headers } from '../headers.ts'
 import type { HeaderList, WSGIEnvironment } from '../types.ts'
 import type { StringErrorStream } from '../_internal/error-stream.ts'
-import { concat } from './body.ts'
+import { concatBytes } from '../_internal/bytes.ts'
 import type { ChannelSink } from './handler.ts'
 
 const decoder = new TextDecoder()
@@ -167,7 +167,7 @@ export class StreamingTestResponse implements AsyncIterable<Uint8Array> {
   async bytes(): Promise<Uint8Array> {
     const chunks: Uint8Array[] = []
     for await (const chunk of this) chunks.push(chunk)
-    return concat(chunks)
+    return concatBytes(chunks)
   }
 
   /** The rest of the body decoded as UTF-8. */
