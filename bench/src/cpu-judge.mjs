@@ -21,6 +21,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
+import { median } from './report/stats.mjs'
 import { SERVER_FLAGS, pinning, serverEnv } from './spawn.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -63,17 +64,6 @@ const { values } = parseArgs({
     cpu: { type: 'string', default: pinning?.server ?? 'none' },
   },
 })
-
-/**
- * @param {number[]} xs
- * @returns {number}
- */
-function median(xs) {
-  const sorted = [...xs].sort((x, y) => x - y)
-  const mid = sorted.length >> 1
-  const at = (/** @type {number} */ i) => sorted[i] ?? Number.NaN
-  return sorted.length % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2
-}
 
 /**
  * One child: the CPU µs per request of each of its rounds.
