@@ -33,6 +33,10 @@ interface Bindings {
   GREETING: string
 }
 
+// One date for the whole file: a date read from the clock in the handler differs between two
+// calls a second apart, and the round-trip test compares two calls' cookies.
+const EXPIRES = new Date(Date.now() + 86_400_000)
+
 function honoApp(): Hono<{ Bindings: Bindings }> {
   const app = new Hono<{ Bindings: Bindings }>()
   app.get('/hello/:name', (c) => c.text(`${c.env.GREETING}, ${c.req.param('name')}`))
@@ -40,7 +44,7 @@ function honoApp(): Hono<{ Bindings: Bindings }> {
   app.get('/cookies', (c) => {
     setCookie(c, 'a', '1', { path: '/' })
     setCookie(c, 'b', '2', { httpOnly: true })
-    setCookie(c, 'c', '3', { expires: new Date(Date.now() + 86_400_000) })
+    setCookie(c, 'c', '3', { expires: EXPIRES })
     return c.text('three cookies')
   })
   app.get('/who', (c) => c.text(getCookie(c, 'session') ?? 'nobody'))
