@@ -82,12 +82,12 @@ function requestInit(
   environ: WSGIEnvironment,
   options: EnvironRequestOptions,
   headers: [string, string][],
+  limit: number,
   used = false,
 ): RequestInit {
   // As sent: fetch itself upper-cases the six standard methods and keeps others (PATCH) as given.
   const method = environ.REQUEST_METHOD
   const init: RequestInit = { method, headers }
-  const limit = requestBodyLimit(environ)
   if (limit > 0) {
     init.body = used ? usedBody() : inputStream(environ['wsgi.input'], limit, options.blockSize)
     // A stream body is only allowed with half duplex: the response may start before the request
@@ -140,17 +140,17 @@ function oddSignal(environ: WSGIEnvironment): boolean {
 export function environRequest(environ: WSGIEnvironment, options: EnvironRequestOptions): Request {
   const url = environURL(environ, options.stripScriptName)
   const headers = environHeaders(environ)
+  const limit = requestBodyLimit(environ)
   if (plainHeaders(headers) && !oddSignal(environ)) {
     const build = (used: boolean): Request => {
-      const request = new Request(url, requestInit(environ, options, headers, used))
+      const request = new Request(url, requestInit(environ, options, headers, limit, used))
       // Reading starts: the body is disturbed, so the Request says bodyUsed and refuses a read.
       if (used) void request.body?.getReader().read()
       return request
     }
-    const limit = requestBodyLimit(environ)
     const readBody = limit > 0 ? () => readWholeInput(environ['wsgi.input'], limit) : undefined
     const lazy = lazyRequest(environ.REQUEST_METHOD, url, build, readBody)
     if (lazy !== undefined) return lazy
   }
-  return new Request(url, requestInit(environ, options, headers))
+  return new Request(url, requestInit(environ, options, headers, limit))
 }
