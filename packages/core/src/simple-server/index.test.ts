@@ -392,6 +392,34 @@ describe('LogStream', () => {
     log.write('x'.repeat(70_000))
     expect(writes.map((w) => w.length)).toEqual([10, 70_000])
   })
+
+  it('gives the sink the text as written: multi-byte characters, and lone surrogates as they are', () => {
+    const writes: string[] = []
+    const log = new LogStream({ write: (s: string) => writes.push(s) })
+    log.write('caf\u00e9 \u2713 \u{1f600}\n')
+    log.write('half \ud800 pair\n')
+    log.write('after\n')
+    log.flush()
+    // The lone surrogate (which UTF-8 cannot carry) went out at once, after what was held.
+    expect(writes).toEqual(['caf\u00e9 \u2713 \u{1f600}\n', 'half \ud800 pair\n', 'after\n'])
+  })
+
+  it('keeps every line, in order, when the held text passes 64 KiB', () => {
+    const writes: string[] = []
+    const log = new LogStream({ write: (s: string) => writes.push(s) })
+    const lines = Array.from(
+      { length: 2000 },
+      (_, i) => `line ${String(i).padStart(4, '0')} \u00e9${'.'.repeat(90)}\n`,
+    )
+    for (const line of lines) log.write(line)
+    log.write('y'.repeat(70_000))
+    log.write('tail\n')
+    log.flush()
+    expect(writes.join('')).toBe(`${lines.join('')}${'y'.repeat(70_000)}tail\n`)
+    expect(writes.length).toBeGreaterThan(3)
+    for (const text of writes.slice(0, -2))
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(65_536)
+  })
 })
 
 describe('demoApp(environ, startResponse)', () => {
