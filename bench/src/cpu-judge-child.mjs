@@ -126,7 +126,9 @@ async function main() {
   const index = await import(pathToFileURL(join(tree, 'bench/src/stacks/index.mjs')).href)
   /** @type {{ close(): Promise<void> }} */
   let running
-  if (stack in index.STACKS) running = await index.startStack(stack)
+  // A module of experiments/ (`file:///…/x.mjs`, as `ab.mjs` takes) is started by the stacks
+  // index, which knows that form.
+  if (stack in index.STACKS || stack.startsWith('file:')) running = await index.startStack(stack)
   else if (RECIPES[stack] !== undefined) running = await RECIPES[stack](tree)
   else throw new Error(`${tree} has no stack ${stack}`)
   const http = servers.filter((server) => server instanceof HttpServer)
