@@ -13,7 +13,7 @@
  */
 import Fastify from 'fastify'
 
-import { HOST } from '../src/stacks/listen.mjs'
+import { serveFastify } from '../src/stacks/fastify.mjs'
 import { MOUNT } from '../src/workloads.mjs'
 import { floorEnviron, runFloor } from './floor-parts.mjs'
 
@@ -40,14 +40,5 @@ async function plugin(f) {
 export async function start() {
   const fastify = Fastify({ logger: false })
   await fastify.register(plugin, { prefix: MOUNT })
-  await fastify.listen({ host: HOST, port: 0 })
-  const address = fastify.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  return {
-    port,
-    close: async () => {
-      fastify.server.closeAllConnections()
-      await fastify.close()
-    },
-  }
+  return serveFastify(fastify)
 }

@@ -16,22 +16,23 @@ import { HOST } from '../src/stacks/listen.mjs'
 /** @typedef {import('@wsgi/core').ResponseBody} ResponseBody */
 
 const EMPTY = new Uint8Array(0)
-const errors = { write() {}, writelines() {}, flush() {} }
-const WSGI_VERSION = [1, 0]
+/** A `wsgi.errors` that drops what it is given. */
+export const errors = { write() {}, writelines() {}, flush() {} }
+export const WSGI_VERSION = [1, 0]
 
 /**
- * A `wsgi.input` that can only read the body whole (all the echo workload needs), as the raw
- * baseline reads it.
+ * A `wsgi.input` that can only read the body whole (all the echo workload needs): `readWhole`
+ * on the first read, nothing after.
  *
- * @param {import('node:http').IncomingMessage} req
+ * @param {() => Promise<Uint8Array>} readWhole
  */
-function inputOf(req) {
+export function wholeInput(readWhole) {
   let done = false
   return {
     async read() {
       if (done) return EMPTY
       done = true
-      return readAll(req)
+      return readWhole()
     },
     readline: async () => EMPTY,
     readlines: async () => [],
@@ -64,7 +65,8 @@ export function floorEnviron(req, scriptName) {
     CONTENT_LENGTH: '',
     'wsgi.version': WSGI_VERSION,
     'wsgi.url_scheme': 'http',
-    'wsgi.input': inputOf(req),
+    // Read as the raw baseline reads it.
+    'wsgi.input': wholeInput(() => readAll(req)),
     'wsgi.errors': errors,
     'wsgi.multithread': false,
     'wsgi.multiprocess': false,

@@ -22,26 +22,7 @@ import { Hono } from 'hono'
 import { gatewayApp } from '../src/apps/gateway.mjs'
 import { MOUNT } from '../src/workloads.mjs'
 import { close, listen } from '../src/stacks/listen.mjs'
-
-const EMPTY = new Uint8Array(0)
-const errors = { write() {}, writelines() {}, flush() {} }
-const WSGI_VERSION = [1, 0]
-
-/**
- * A `wsgi.input` that reads the whole body on its first read.
- *
- * @param {Request} request
- */
-function input(request) {
-  let done = false
-  return {
-    async read() {
-      if (done) return EMPTY
-      done = true
-      return new Uint8Array(await request.arrayBuffer())
-    },
-  }
-}
+import { WSGI_VERSION, errors, wholeInput } from './floor-parts.mjs'
 
 /**
  * The route.
@@ -75,7 +56,7 @@ export function bridge(request) {
     SERVER_PROTOCOL: 'HTTP/1.1',
     'wsgi.version': WSGI_VERSION,
     'wsgi.url_scheme': 'http',
-    'wsgi.input': input(request),
+    'wsgi.input': wholeInput(async () => new Uint8Array(await request.arrayBuffer())),
     'wsgi.errors': errors,
     'wsgi.multithread': true,
     'wsgi.multiprocess': true,

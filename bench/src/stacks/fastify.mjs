@@ -23,7 +23,7 @@ import { serveSimple } from './node.mjs'
  * @param {import('fastify').FastifyInstance} fastify
  * @returns {Promise<Running>}
  */
-async function serveFastify(fastify) {
+export async function serveFastify(fastify) {
   await fastify.listen({ host: HOST, port: 0 })
   const address = fastify.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
