@@ -85,9 +85,10 @@ export class LogStream implements ErrorStream {
     const encodable = (s as unknown as MaybeWellFormed).isWellFormed()
     const room = HOLD_BYTES - this.#used
     // At most 3 UTF-8 bytes per UTF-16 unit: nearly every line fits without being measured.
-    if (!encodable || (s.length * 3 > room && Buffer.byteLength(s) > room)) {
+    let size = 0
+    if (!encodable || (s.length * 3 > room && (size = Buffer.byteLength(s)) > room)) {
       this.flush()
-      if (!encodable || Buffer.byteLength(s) > HOLD_BYTES) {
+      if (!encodable || size > HOLD_BYTES) {
         this.#sink.write(s)
         return
       }
