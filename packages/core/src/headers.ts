@@ -12,6 +12,7 @@
 
 import { WSGIError, describe, invalidArgType } from './errors.ts'
 import type { HeaderList, HeaderTuple } from './types.ts'
+import { isChecked } from './_internal/checked-headers.ts'
 import { latin1ToBytes } from './_internal/latin1.ts'
 
 const kHeaders: unique symbol = Symbol.for('@wsgi/core.Headers')
@@ -106,13 +107,16 @@ export class Headers implements Iterable<HeaderTuple> {
       throw invalidArgType('Headers must be a list of name/value tuples')
     }
     // Divergence from wsgiref: checked unconditionally; CPython skips this under `python -O`
-    // (gh-150726), which lets CR/LF reach the wire.
-    for (const item of headers as unknown[]) {
-      if (!Array.isArray(item) || item.length !== 2) {
-        throw invalidArgType('Headers must be a list of name/value tuples')
+    // (gh-150726), which lets CR/LF reach the wire. (Except the list startResponse checked in
+    // full a moment ago, with stricter rules, for this very call.)
+    if (!isChecked(headers)) {
+      for (const item of headers as unknown[]) {
+        if (!Array.isArray(item) || item.length !== 2) {
+          throw invalidArgType('Headers must be a list of name/value tuples')
+        }
+        checkString(item[0], true)
+        checkString(item[1], false)
       }
-      checkString(item[0], true)
-      checkString(item[1], false)
     }
     this.#headers = headers
   }

@@ -22,6 +22,7 @@ import type {
   WriteCallable,
 } from '../types.ts'
 import { FileWrapper, guessScheme, isHopByHop } from '../util.ts'
+import { markChecked } from '../_internal/checked-headers.ts'
 import { latin1ToBytes } from '../_internal/latin1.ts'
 import { checkHeaderList } from './check-headers.ts'
 import { formatException } from './format.ts'
@@ -217,9 +218,14 @@ export abstract class ApplicationSide {
     }
     // Divergence from wsgiref: latin-1 is checked here, at the call, as the types are; wsgiref
     // fails later, when send_preamble() encodes the head.
-    checkHeaderList(headers)
+    const checked = checkHeaderList(headers)
     this.status = status
-    this.headers = new this.headersClass(headers)
+    if (checked) markChecked(headers)
+    try {
+      this.headers = new this.headersClass(headers)
+    } finally {
+      markChecked(undefined)
+    }
     checkStatus(status)
     for (const [name, value] of headers) {
       if (isHopByHop(name)) {

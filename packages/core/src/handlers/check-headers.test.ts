@@ -1,8 +1,11 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { WSGIError } from '../errors.ts'
+import { Headers } from '../headers.ts'
 import { makeServer } from '../simple-server/index.ts'
-import type { ErrorStream, HeaderList, WSGIApplication } from '../types.ts'
+import type { ErrorStream, HeaderList, InputStream, WSGIApplication } from '../types.ts'
+import { InputReader } from '../_internal/input.ts'
+import { BaseHandler } from './base-handler.ts'
 import { checkHeaderList } from './check-headers.ts'
 
 describe('checkHeaderList(headers)', () => {
@@ -17,6 +20,14 @@ describe('checkHeaderList(headers)', () => {
     expect(() => {
       checkHeaderList(headers)
     }).not.toThrow()
+  })
+
+  it('says whether it checked every pair (what Headers would check again)', () => {
+    expect(checkHeaderList([['X-A', 'a']])).toBe(true)
+    expect(checkHeaderList([])).toBe(true)
+    expect(checkHeaderList('nope')).toBe(false)
+    // A malformed entry after a good one: Headers must still look at the list (and refuse it).
+    expect(checkHeaderList([['X-A', 'a'], ['b']])).toBe(false)
   })
 
   it.each([
@@ -45,6 +56,61 @@ describe('checkHeaderList(headers)', () => {
     expect(caught).toBeInstanceOf(WSGIError)
     expect(caught).toMatchObject({ code })
     expect((caught as Error).message).toContain(message)
+  })
+})
+
+describe('startResponse and the Headers it builds', () => {
+  // The list startResponse checked goes into its Headers unchecked a second time; any other
+  // construction from the same list, later, checks it as usual.
+  class ListHandler extends BaseHandler {
+    protected _write(): void {
+      // Nothing is sent in these tests.
+    }
+    protected _flush(): void {
+      // Nothing buffered.
+    }
+    getStdin(): InputStream {
+      return InputReader.fromBytes('')
+    }
+    getStderr(): ErrorStream {
+      return { write: () => undefined, writelines: () => undefined, flush: () => undefined }
+    }
+    addCgiVars(): void {
+      // No environ needed: startResponse is called directly.
+    }
+  }
+
+  it('checks a list changed after startResponse when it is built into Headers again', () => {
+    const list: HeaderList = [['X-A', 'a']]
+    new ListHandler().startResponse('200 OK', list)
+    list.push(['X-B', 'b\r\nInjected: 1'])
+    expect(() => new Headers(list)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSGI_INVALID_HEADER' }) as Error,
+    )
+  })
+
+  it('checks the list again after a headersClass that threw', () => {
+    class Refusing extends Headers {
+      constructor() {
+        super()
+        throw new Error('refused')
+      }
+    }
+    const handler = new ListHandler()
+    handler.headersClass = Refusing
+    const list: HeaderList = [['X-A', 'a']]
+    expect(() => handler.startResponse('200 OK', list)).toThrow('refused')
+    list.push(['X-B', 'b\nc'])
+    expect(() => new Headers(list)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSGI_INVALID_HEADER' }) as Error,
+    )
+  })
+
+  it("still refuses a list that is not all pairs, with Headers' own error", () => {
+    const handler = new ListHandler()
+    expect(() =>
+      handler.startResponse('200 OK', [['X-A', 'a'], ['b']] as unknown as HeaderList),
+    ).toThrow(expect.objectContaining({ code: 'ERR_WSGI_INVALID_ARG_TYPE' }) as Error)
   })
 })
 

@@ -60,15 +60,18 @@ function checkString(value: unknown, what: 'name' | 'value', name: unknown): voi
  * characters (HTAB allowed in values), nothing above U+00FF. A list that is not an array of
  * pairs is left to `Headers`, which refuses it.
  *
+ * @returns true when the list is an array of pairs and every pair passed (what `Headers` checks
+ *   is then checked already); false for a list left to `Headers`.
  * @throws WSGIError `ERR_WSGI_INVALID_HEADER` for a name or value that is not a string or holds a
  *   control character; `ERR_WSGI_NOT_LATIN1` for a character above U+00FF.
  */
-export function checkHeaderList(headers: unknown): void {
-  if (!Array.isArray(headers)) return
+export function checkHeaderList(headers: unknown): boolean {
+  if (!Array.isArray(headers)) return false
   for (const item of headers as unknown[]) {
-    if (!Array.isArray(item) || item.length !== 2) return
+    if (!Array.isArray(item) || item.length !== 2) return false
     const [name, value] = item as [unknown, unknown]
     checkString(name, 'name', name)
     checkString(value, 'value', name)
   }
+  return true
 }
