@@ -157,8 +157,10 @@ describe('FetchHandler: the lazy keys of the environ', () => {
     let derived: AbortSignal | undefined
     let spread: Record<PropertyKey, unknown> = {}
     let keys: string[] = []
+    let symbols: symbol[] = []
     await toFetch((environ, startResponse) => {
       keys = Object.keys(environ)
+      symbols = Object.getOwnPropertySymbols(environ)
       derived = (Object.create(environ) as WSGIEnvironment)['wsgits.signal']
       spread = { ...environ }
       startResponse('204 No Content', [])
@@ -168,6 +170,19 @@ describe('FetchHandler: the lazy keys of the environ', () => {
     expect(Object.keys(spread)).toEqual(keys)
     expect(Object.getOwnPropertySymbols(spread)).toEqual([])
     expect(spread['wsgits.signal']).toBe(derived)
+    // The link to the handler is no key of the environ at all, not even a hidden one.
+    expect(symbols).toEqual([])
+  })
+
+  it('refuses an accessor copied onto an object of its own, with a TypeError', async () => {
+    let copied: PropertyDescriptor | undefined
+    await toFetch((environ, startResponse) => {
+      copied = Object.getOwnPropertyDescriptor(environ, 'wsgits.signal')
+      startResponse('204 No Content', [])
+      return []
+    })(new Request('http://h/'))
+    const other = Object.defineProperty({}, 'wsgits.signal', copied ?? {}) as WSGIEnvironment
+    expect(() => other['wsgits.signal']).toThrow(TypeError)
   })
 })
 
