@@ -1,0 +1,140 @@
+/**
+ * The floor of the simple server: everything `makeServer` does per request that a client or the
+ * app can see, written as one function with core's own pieces and none of its objects (no
+ * `WSGIRequestHandler`, no `ServerHandler`). The environ has every key the simple server's has
+ * (the server's base environ, the CGI variables, `wsgi.*`, the lazy `wsgits.signal` and the native
+ * objects, an `InputReader` over the body); `startResponse` checks status and headers as the
+ * handler does; the head carries `Server` and `Content-Length` as the handler's does; the
+ * access-log line goes through a `LogStream`. What it leaves out: error handling (an app that
+ * throws, a second `startResponse`, `write()`), bodies that are not a one-item array, the unread
+ * body after the response. Not a usable server; the yardstick between `minimal-bridge.mjs` (no
+ * duties) and the simple server (the duties through wsgiref's object model):
+ *
+ *   node bench/src/ab.mjs file://$PWD/bench/experiments/wsgiref-floor.mjs simple hello echo
+ *
+ * With `?drop=log,check` (see `DROP` below) it leaves those duties out.
+ *
+ * @module
+ */
+import { createServer } from 'node:http'
+
+import { checkHeaderList } from '../../packages/core/dist/handlers/check-headers.js'
+import { checkStatus, statusCode } from '../../packages/core/dist/handlers/status.js'
+import { fillRequestEnviron } from '../../packages/core/dist/node/environ.js'
+import { addExtensionEnviron } from '../../packages/core/dist/node/extension-environ.js'
+import {
+  RequestBody,
+  dropUnset,
+  isContentLength,
+  newEnviron,
+} from '../../packages/core/dist/node/handler-support.js'
+import {
+  LogStream,
+  escapeControl,
+  logDateTimeString,
+} from '../../packages/core/dist/simple-server/log.js'
+import { serverVersion, softwareVersion } from '../../packages/core/dist/simple-server/version.js'
+import { InputReader } from '../../packages/core/dist/streams.js'
+import { FileWrapper, isHopByHop } from '../../packages/core/dist/util.js'
+import { gatewayApp } from '../src/apps/gateway.mjs'
+import { HOST, close, listen } from '../src/stacks/listen.mjs'
+import { readAll } from '../src/apps/native.mjs'
+import { WSGI_VERSION, floorEnviron, wholeInput } from './floor-parts.mjs'
+
+/** @typedef {import('@wsgi/core').WSGIEnvironment} WSGIEnvironment */
+
+/**
+ * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void} listener
+ * @returns {Promise<import('../src/stacks/index.mjs').Running>}
+ */
+async function serve(listener) {
+  const server = createServer(listener)
+  const port = await listen(server)
+  base.SERVER_PORT = String(port)
+  return { port, close: () => close(server) }
+}
+
+/** @type {Record<string, string>} */
+const base = {
+  SERVER_NAME: HOST,
+  GATEWAY_INTERFACE: 'CGI/1.1',
+  SERVER_PORT: '0',
+  REMOTE_HOST: '',
+  CONTENT_LENGTH: '',
+  SCRIPT_NAME: '',
+}
+const log = new LogStream(process.stderr)
+/** @type {import('@wsgi/core/types').FileWrapper} */
+const makeFileWrapper = (filelike, blockSize) => new FileWrapper(filelike, blockSize)
+const noWrite = () => {
+  throw new Error('write() is not part of this floor')
+}
+
+// `?drop=…` (a comma-separated list) leaves duties out, to see what each costs: `log` the
+// access-log line, `check` the status and header checks, `input` the `InputReader` (a whole-body
+// `wsgi.input` instead, as the floor bridges read), `server` the `Server` header, `environ` the
+// whole environ (the floor bridges' least one instead).
+const DROP = new Set((new URL(import.meta.url).searchParams.get('drop') ?? '').split(','))
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+function listener(req, res) {
+  const env = DROP.has('environ') ? floorEnviron(req, '') : newEnviron()
+  if (!DROP.has('environ')) {
+    for (const key in base) env[key] = base[key]
+    env['SERVER_SOFTWARE'] = serverVersion
+    fillRequestEnviron(env, req, undefined, false)
+    env['wsgi.input_terminated'] = true
+    addExtensionEnviron(env, req, res)
+    env['wsgi.input'] = DROP.has('input')
+      ? wholeInput(() => readAll(req))
+      : new InputReader(new RequestBody(req))
+    env['wsgi.errors'] = log
+    env['wsgi.version'] = WSGI_VERSION
+    env['wsgi.run_once'] = false
+    env['wsgi.url_scheme'] = 'http'
+    env['wsgi.multithread'] = false
+    env['wsgi.multiprocess'] = false
+    env['wsgi.file_wrapper'] = makeFileWrapper
+    dropUnset(env)
+  }
+  let status = ''
+  /** @type {Array<[string, string]>} */
+  let headers = []
+  const result = gatewayApp(/** @type {WSGIEnvironment} */ (env), (s, h) => {
+    if (!DROP.has('check')) {
+      checkHeaderList(h)
+      checkStatus(s)
+      for (const [name] of h) if (isHopByHop(name)) throw new Error(`hop-by-hop ${name}`)
+    }
+    status = s
+    headers = h
+    return noWrite
+  })
+  /** @param {import('@wsgi/core').ResponseBody} body */
+  const send = (body) => {
+    const chunk = /** @type {Uint8Array} */ (/** @type {unknown[]} */ (body)[0])
+    const code = statusCode(status)
+    const flat = DROP.has('server') ? [] : ['Server', softwareVersion]
+    let length = false
+    for (const entry of headers) {
+      flat.push(entry[0], entry[1])
+      if (isContentLength(entry[0])) length = true
+    }
+    if (!length) flat.push('Content-Length', String(chunk.length))
+    res.writeHead(code, status.slice(4), flat)
+    res.end(chunk)
+    if (DROP.has('log')) return
+    const address = req.socket.remoteAddress ?? '-'
+    const line = `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${status.slice(0, 3)} ${chunk.length}\n`
+    log.write(line)
+  }
+  if ('then' in result) void result.then(send)
+  else send(result)
+}
+
+/** @returns {Promise<import('../src/stacks/index.mjs').Running>} */
+export function start() {
+  return serve(listener)
+}
