@@ -1,12 +1,14 @@
+import { PassThrough } from 'node:stream'
+
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 import { WSGIError } from '../errors.ts'
 import { Headers } from '../headers.ts'
 import { makeServer } from '../simple-server/index.ts'
-import type { ErrorStream, HeaderList, InputStream, WSGIApplication } from '../types.ts'
-import { InputReader } from '../_internal/input.ts'
-import { BaseHandler } from './base-handler.ts'
+import { StringErrorStream } from '../streams.ts'
+import type { ErrorStream, HeaderList, WSGIApplication } from '../types.ts'
 import { checkHeaderList } from './check-headers.ts'
+import { SimpleHandler } from './simple-handler.ts'
 
 describe('checkHeaderList(headers)', () => {
   it.each([
@@ -62,27 +64,12 @@ describe('checkHeaderList(headers)', () => {
 describe('startResponse and the Headers it builds', () => {
   // The list startResponse checked goes into its Headers unchecked a second time; any other
   // construction from the same list, later, checks it as usual.
-  class ListHandler extends BaseHandler {
-    protected _write(): void {
-      // Nothing is sent in these tests.
-    }
-    protected _flush(): void {
-      // Nothing buffered.
-    }
-    getStdin(): InputStream {
-      return InputReader.fromBytes('')
-    }
-    getStderr(): ErrorStream {
-      return { write: () => undefined, writelines: () => undefined, flush: () => undefined }
-    }
-    addCgiVars(): void {
-      // No environ needed: startResponse is called directly.
-    }
-  }
+  const handler = (): SimpleHandler =>
+    new SimpleHandler([], new PassThrough(), new StringErrorStream(), {})
 
   it('checks a list changed after startResponse when it is built into Headers again', () => {
     const list: HeaderList = [['X-A', 'a']]
-    new ListHandler().startResponse('200 OK', list)
+    handler().startResponse('200 OK', list)
     list.push(['X-B', 'b\r\nInjected: 1'])
     expect(() => new Headers(list)).toThrow(
       expect.objectContaining({ code: 'ERR_WSGI_INVALID_HEADER' }) as Error,
@@ -96,10 +83,10 @@ describe('startResponse and the Headers it builds', () => {
         throw new Error('refused')
       }
     }
-    const handler = new ListHandler()
-    handler.headersClass = Refusing
+    const refusing = handler()
+    refusing.headersClass = Refusing
     const list: HeaderList = [['X-A', 'a']]
-    expect(() => handler.startResponse('200 OK', list)).toThrow('refused')
+    expect(() => refusing.startResponse('200 OK', list)).toThrow('refused')
     list.push(['X-B', 'b\nc'])
     expect(() => new Headers(list)).toThrow(
       expect.objectContaining({ code: 'ERR_WSGI_INVALID_HEADER' }) as Error,
@@ -107,9 +94,8 @@ describe('startResponse and the Headers it builds', () => {
   })
 
   it("still refuses a list that is not all pairs, with Headers' own error", () => {
-    const handler = new ListHandler()
     expect(() =>
-      handler.startResponse('200 OK', [['X-A', 'a'], ['b']] as unknown as HeaderList),
+      handler().startResponse('200 OK', [['X-A', 'a'], ['b']] as unknown as HeaderList),
     ).toThrow(expect.objectContaining({ code: 'ERR_WSGI_INVALID_ARG_TYPE' }) as Error)
   })
 })
