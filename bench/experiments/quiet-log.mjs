@@ -1,6 +1,8 @@
 /**
  * The gateway app on the simple server with the access log switched off, the wsgiref way (a
- * `WSGIRequestHandler` subclass whose `logMessage` does nothing): what the log costs.
+ * `WSGIRequestHandler` subclass whose `logMessage` does nothing): what the log costs. That
+ * subclass still formats the request line (`logRequest`); with `?option` the log is switched
+ * off with `makeServer`'s `accessLog: false` instead, which formats nothing.
  *
  *   node bench/src/ab.mjs file://$PWD/bench/experiments/quiet-log.mjs simple hello
  *
@@ -18,6 +20,10 @@ class QuietHandler extends WSGIRequestHandler {
 
 /** @returns {Promise<import('../src/stacks/index.mjs').Running>} */
 export async function start() {
-  const server = await makeServer(HOST, 0, gatewayApp, { handlerClass: QuietHandler })
+  const options =
+    new URL(import.meta.url).search === '?option'
+      ? { accessLog: false }
+      : { handlerClass: QuietHandler }
+  const server = await makeServer(HOST, 0, gatewayApp, options)
   return { port: server.serverPort, close: () => server.shutdown() }
 }
