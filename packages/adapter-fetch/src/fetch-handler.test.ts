@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 
 import type { WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
+import { FetchHandler } from './fetch-handler.ts'
 import { toFetch } from './to-fetch.ts'
 
 const enc = new TextEncoder()
@@ -172,6 +173,26 @@ describe('FetchHandler: the lazy keys of the environ', () => {
     expect(spread['wsgits.signal']).toBe(derived)
     // The link to the handler is no key of the environ at all, not even a hidden one.
     expect(symbols).toEqual([])
+  })
+
+  it('keeps the lazy keys of an environ that a subclass hook filled twice', async () => {
+    class Twice extends FetchHandler {
+      override addCgiVars(): void {
+        super.addCgiVars()
+        super.addCgiVars()
+      }
+    }
+    let signal: unknown
+    const options = { scriptName: '', errors: undefined, env: undefined, ctx: undefined }
+    const response = await new Twice(new Request('http://h/'), options).respond(
+      (environ, startResponse) => {
+        signal = environ['wsgits.signal']
+        startResponse('204 No Content', [])
+        return []
+      },
+    )
+    expect(response.status).toBe(204)
+    expect(signal).toBeInstanceOf(AbortSignal)
   })
 
   it('refuses an accessor copied onto an object of its own, with a TypeError', async () => {

@@ -68,11 +68,17 @@ class Stamp {
  * the accessors give, not the link), and no reflection shows it.
  */
 class LazyOwner extends Stamp {
-  readonly #owner: object
+  #owner: object
 
-  constructor(environ: object, owner: object) {
+  private constructor(environ: object, owner: object) {
     super(environ)
     this.#owner = owner
+  }
+
+  /** Link `environ` to `owner` (again, for an environ a subclass's hook filled twice). */
+  static link(environ: object, owner: object): void {
+    if (#owner in environ) environ.#owner = owner
+    else new LazyOwner(environ, owner)
   }
 
   /**
@@ -141,7 +147,7 @@ export function addFetchCgiVars(
     environ['SERVER_PROTOCOL'] = base['SERVER_PROTOCOL']
   // The body ends by itself (fetch de-chunks it), so reading to EOF is safe without a length.
   environ['wsgi.input_terminated'] = true
-  new LazyOwner(environ, owner)
+  LazyOwner.link(environ, owner)
   Object.defineProperty(environ, 'wsgits.signal', SIGNAL_DESCRIPTOR)
   if (options.env !== undefined) environ[FETCH_ENV_KEY] = options.env
   offerRequest(environ, request, stdin)
