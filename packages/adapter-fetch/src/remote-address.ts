@@ -12,9 +12,11 @@ import { describe, invalidArgType } from '@wsgi/core/errors'
  */
 export type RemoteAddressFn = (request: Request, env: unknown) => string | undefined
 
-function field(value: unknown, key: string): unknown {
+// Each member below is read by its name at its own place in the code (`object(env)?.['x']`),
+// not through a helper taking the key: a read by a computed key is a slow lookup on every request.
+function object(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)[key]
+    ? (value as Record<string, unknown>)
     : undefined
 }
 
@@ -37,26 +39,29 @@ function text(value: unknown): string | undefined {
  * `undefined`, and `REMOTE_ADDR` is left out.
  */
 export function runtimeRemoteAddress(request: Request, env: unknown): string | undefined {
-  if (typeof env !== 'object' || env === null) return undefined
-  const requestIP = field(env, 'requestIP')
+  const runtime = object(env)
+  if (runtime === undefined) return undefined
+  const requestIP = runtime['requestIP']
   if (typeof requestIP === 'function') {
     try {
-      return text(field((requestIP as (r: Request) => unknown).call(env, request), 'address'))
+      const address: unknown = (requestIP as (r: Request) => unknown).call(env, request)
+      return text(object(address)?.['address'])
     } catch {
       // Bun throws for a Request it did not make: then the address is not known.
       return undefined
     }
   }
-  const remoteAddr = field(env, 'remoteAddr')
-  if (remoteAddr !== undefined) return text(field(remoteAddr, 'hostname'))
-  const lambda = field(env, 'requestContext')
+  const remoteAddr = runtime['remoteAddr']
+  if (remoteAddr !== undefined) return text(object(remoteAddr)?.['hostname'])
+  const lambda = runtime['requestContext']
   if (lambda !== undefined) {
+    const context = object(lambda)
     return (
-      text(field(field(lambda, 'http'), 'sourceIp')) ??
-      text(field(field(lambda, 'identity'), 'sourceIp'))
+      text(object(context?.['http'])?.['sourceIp']) ??
+      text(object(context?.['identity'])?.['sourceIp'])
     )
   }
-  return text(field(field(field(env, 'incoming'), 'socket'), 'remoteAddress'))
+  return text(object(object(runtime['incoming'])?.['socket'])?.['remoteAddress'])
 }
 
 /** `options.remoteAddress` checked, or the default (for `toFetch`/`toHono`; not exported by the index). */
