@@ -16,8 +16,6 @@
  *
  * @module
  */
-import { createServer } from 'node:http'
-
 import { checkHeaderList } from '../../packages/core/dist/handlers/check-headers.js'
 import { checkStatus, statusCode } from '../../packages/core/dist/handlers/status.js'
 import { fillRequestEnviron } from '../../packages/core/dist/node/environ.js'
@@ -37,22 +35,12 @@ import { serverVersion, softwareVersion } from '../../packages/core/dist/simple-
 import { InputReader } from '../../packages/core/dist/streams.js'
 import { FileWrapper, isHopByHop } from '../../packages/core/dist/util.js'
 import { gatewayApp } from '../src/apps/gateway.mjs'
-import { HOST, close, listen } from '../src/stacks/listen.mjs'
+import { HOST } from '../src/stacks/listen.mjs'
+import { serveListener } from '../src/stacks/node.mjs'
 import { readAll } from '../src/apps/native.mjs'
 import { WSGI_VERSION, floorEnviron, wholeInput } from './floor-parts.mjs'
 
 /** @typedef {import('@wsgi/core').WSGIEnvironment} WSGIEnvironment */
-
-/**
- * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void} listener
- * @returns {Promise<import('../src/stacks/index.mjs').Running>}
- */
-async function serve(listener) {
-  const server = createServer(listener)
-  const port = await listen(server)
-  base.SERVER_PORT = String(port)
-  return { port, close: () => close(server) }
-}
 
 /** @type {Record<string, string>} */
 const base = {
@@ -135,6 +123,8 @@ function listener(req, res) {
 }
 
 /** @returns {Promise<import('../src/stacks/index.mjs').Running>} */
-export function start() {
-  return serve(listener)
+export async function start() {
+  const running = await serveListener(listener)
+  base.SERVER_PORT = String(running.port)
+  return running
 }
