@@ -6,7 +6,7 @@ import type { GatewayApp } from './bad-apps.mjs'
 import type { HostTraits } from './malformed.mjs'
 
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown
-export type FetchHandler = (request: Request) => Promise<Response>
+export type FetchHandler = (request: Request) => Response | Promise<Response>
 
 export interface FarSide {
   readonly app: GatewayApp

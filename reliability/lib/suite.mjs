@@ -45,7 +45,7 @@ import { settledGrowth, snapshot, watchProcess } from './resources.mjs'
 /**
  * @typedef {import('./bad-apps.mjs').GatewayApp} GatewayApp
  * @typedef {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown} NodeListener
- * @typedef {(request: Request) => Promise<Response>} FetchHandler
+ * @typedef {(request: Request) => Response | Promise<Response>} FetchHandler
  */
 
 /**

@@ -222,6 +222,40 @@ describe('toFetch(app): the response', () => {
     expect((await reader.read()).done).toBe(true)
   })
 
+  it('returns the Response itself when the app answered before returning, a promise otherwise', async () => {
+    const handler = toFetch(recorder().app)
+    const now = handler(new Request('http://h/'))
+    expect(now).toBeInstanceOf(Response)
+    expect(await (now as Response).text()).toBe('ok')
+
+    // An empty body goes through the general (asynchronous) path of the handler.
+    const empty = toFetch((_environ, startResponse) => {
+      startResponse('204 No Content', [])
+      return []
+    })(new Request('http://h/'))
+    expect((await empty).status).toBe(204)
+
+    const asyncApp: WSGIApplication = (_environ, startResponse) => {
+      startResponse('200 OK', [])
+      return Promise.resolve([enc.encode('later')])
+    }
+    const later = toFetch(asyncApp)(new Request('http://h/'))
+    expect(later).toBeInstanceOf(Promise)
+    expect(await (await later).text()).toBe('later')
+
+    const failed = toFetch(
+      () => {
+        throw new Error('boom')
+      },
+      { errors: new MemoryErrors() },
+    )(new Request('http://h/'))
+    expect((await failed).status).toBe(500)
+
+    const notRequest = toFetch(recorder().app)('http://h/' as unknown as Request)
+    expect(notRequest).toBeInstanceOf(Promise)
+    await expect(notRequest).rejects.toMatchObject({ code: 'ERR_WSGI_INVALID_ARG_TYPE' })
+  })
+
   it('pulls the app body only as fast as the consumer reads (backpressure)', async () => {
     let produced = 0
     const app: WSGIApplication = (_environ, startResponse) => {

@@ -10,7 +10,7 @@ import type { ErrorStream, WSGIApplication } from '@wsgi/core/types'
 import { remoteAddressOption } from './remote-address.ts'
 import type { RemoteAddressFn } from './remote-address.ts'
 import { normalizeScriptName } from './_internal/request-environ.ts'
-import { FetchHandler } from './fetch-handler.ts'
+import { FetchHandler, respondNow } from './fetch-handler.ts'
 
 /** Options of {@link toFetch}. */
 export interface ToFetchOptions {
@@ -74,14 +74,15 @@ function isRequestLike(value: unknown): value is Request {
 }
 
 /**
- * A fetch handler: `(request, env?, ctx?) => Promise<Response>`, as Hono, Workers, Bun and Deno
- * call it.
+ * A fetch handler: `(request, env?, ctx?) => Response | Promise<Response>`, the type of Hono's
+ * `app.fetch`, as Hono, Workers, Bun and Deno call it. Await it: the `Response` comes as it is
+ * when the application answered before returning, and in a promise otherwise.
  */
 export type GatewayFetchHandler = (
   request: Request,
   env?: unknown,
   ctx?: unknown,
-) => Promise<Response>
+) => Response | Promise<Response>
 
 /**
  * Turns a gateway application into a fetch handler.
@@ -95,7 +96,9 @@ export type GatewayFetchHandler = (
  * and the runtime's `env`/`ctx` as `environ['wsgits.fetch_env']` / `['wsgits.fetch_ctx']`.
  *
  * The `Response` settles as soon as the application's head is known; its body is a stream that
- * the application fills as fast as the consumer reads it. HEAD and 101/204/205/304 get a null
+ * the application fills as fast as the consumer reads it. An application that answered before it
+ * returned (synchronous, with a one-chunk body: a one-item array) gets its `Response` returned as
+ * it is, not in a promise, as a Hono handler returns `c.text()`: await the result either way. HEAD and 101/204/205/304 get a null
  * body, and each `Set-Cookie` stays a header of its own. An application error before the head
  * gives a 500 (logged to `wsgi.errors`, no details sent); after it, the body stream errors so the
  * runtime cuts the response. Trailers cannot cross: fetch has none.
@@ -132,19 +135,24 @@ export function toFetch(app: WSGIApplication, options: ToFetchOptions = {}): Gat
     )
   }
   const remoteAddress = remoteAddressOption(options.remoteAddress)
-  return function gatewayFetch(request: Request, env?: unknown, ctx?: unknown): Promise<Response> {
+  return function gatewayFetch(
+    request: Request,
+    env?: unknown,
+    ctx?: unknown,
+  ): Response | Promise<Response> {
     if (!isRequestLike(request)) {
       return Promise.reject(
         invalidArgType(`The fetch handler must be given a Request (got ${describe(request)})`),
       )
     }
-    return new FetchHandler(request, {
+    const handler = new FetchHandler(request, {
       scriptName,
       errors,
       env,
       ctx,
       inputLimit,
       remoteAddress,
-    }).respond(app)
+    })
+    return respondNow(handler, app)
   }
 }

@@ -13,7 +13,7 @@ import { toFetch } from '../src/to-fetch.ts'
 
 import { MemoryErrors, serveOnNodeServer } from './helpers.ts'
 
-async function listen(fetch: (request: Request) => Promise<Response>): Promise<string> {
+async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
   return `http://127.0.0.1:${await serveOnNodeServer(fetch)}`
 }
 

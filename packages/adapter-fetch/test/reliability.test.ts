@@ -32,7 +32,7 @@ const enc = new TextEncoder()
 
 const serveSimple = (app: WSGIApplication): Promise<Running> => serveSimpleOn(app, log)
 
-const serveFetch = (handler: (request: Request) => Promise<Response>): Promise<Running> =>
+const serveFetch = (handler: (request: Request) => Response | Promise<Response>): Promise<Running> =>
   serveServer(createAdaptorServer({ fetch: handler }) as Server, log)
 
 const gatewayFetch = (app: WSGIApplication): FetchHandler => {
