@@ -404,7 +404,36 @@ describe('fromFetch(handler): env, ctx and errors', () => {
     expect(errors.text).toContain('background job failed')
   })
 
-  it('rejects when the handler throws or rejects', async () => {
+  it('answers at once when the handler does, and in a promise when it answers later', async () => {
+    const statuses: string[] = []
+    const startResponse = (status: string): (() => void) => {
+      statuses.push(status)
+      return () => undefined
+    }
+    const now = fromFetch(() => new Response('now'))(makeEnviron(), startResponse)
+    expect(now).toBeInstanceOf(Array)
+    expect(statuses).toEqual(['200 OK'])
+    expect(new TextDecoder().decode((now as Uint8Array[])[0])).toBe('now')
+
+    const later = fromFetch(() => Promise.resolve(new Response('later', { status: 201 })))(
+      makeEnviron(),
+      startResponse,
+    )
+    expect(later).toBeInstanceOf(Promise)
+    expect(statuses).toEqual(['200 OK'])
+    await later
+    expect(statuses).toEqual(['200 OK', '201 Created'])
+
+    // A handler that throws at once makes the application throw at once, as a synchronous
+    // gateway application does; the server answers 500 either way.
+    expect(() =>
+      fromFetch(() => {
+        throw new Error('sync boom')
+      })(makeEnviron(), startResponse),
+    ).toThrow('sync boom')
+  })
+
+  it('fails when the handler throws or rejects', async () => {
     await expect(
       runApp(
         fromFetch(() => {
@@ -417,7 +446,7 @@ describe('fromFetch(handler): env, ctx and errors', () => {
     )
   })
 
-  it('rejects with ERR_WSGI_INVALID_ARG_TYPE when the handler returns no Response', async () => {
+  it('fails with ERR_WSGI_INVALID_ARG_TYPE when the handler returns no Response', async () => {
     const handler = (() => undefined) as unknown as () => Response
     await expect(runApp(fromFetch(handler))).rejects.toMatchObject({
       code: 'ERR_WSGI_INVALID_ARG_TYPE',
@@ -425,7 +454,7 @@ describe('fromFetch(handler): env, ctx and errors', () => {
     })
   })
 
-  it('rejects a Response.error()', async () => {
+  it('fails on a Response.error()', async () => {
     await expect(runApp(fromFetch(() => Response.error()))).rejects.toThrow('network error')
   })
 

@@ -164,9 +164,13 @@ function refuse(
  * const hono = new Hono().get('/', (c) => c.text('Hello from Hono'))
  * makeServer('', 8000, fromFetch(hono.fetch)).serveForever()
  * ```
+ * A handler that returns its `Response` at once (Hono's `app.fetch` for a `c.text()` route) makes
+ * a synchronous application, whose one-chunk body the server sends without a promise; one that
+ * returns a promise makes an application that returns a promise.
+ *
  * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `handler` is not a function; the returned
- *   application rejects with it when the handler resolves to something not shaped like a
- *   `Response`.
+ *   application fails with it (throws, or rejects for a handler that answered with a promise)
+ *   when the handler gives something not shaped like a `Response`.
  *   Whatever the handler throws is thrown again (the server answers 500).
  */
 export function fromFetch(
@@ -182,7 +186,7 @@ export function fromFetch(
   const stripScriptName = options.stripScriptName === true
   const blockSize = options.blockSize
 
-  return async function fetchApplication(environ, startResponse) {
+  return function fetchApplication(environ, startResponse) {
     // Through a toFetch further out (a round trip), the runtime's own Request when it still fits.
     let request =
       FETCH_REQUEST_KEY in environ ? originalRequest(environ, stripScriptName) : undefined
@@ -199,39 +203,54 @@ export function fromFetch(
         new WSGIError('ERR_WSGI_BAD_REQUEST', error.message, { cause: error }),
       )
     }
-    const errors = environ['wsgi.errors']
     const env = FETCH_ENV_KEY in environ ? environ[FETCH_ENV_KEY] : options.env
-    const ctx = environ[FETCH_CTX_KEY] ?? defaultExecutionContext(errors)
+    const ctx = environ[FETCH_CTX_KEY] ?? defaultExecutionContext(environ['wsgi.errors'])
 
-    const response: unknown = await call(request, env, ctx)
-    // Before the shape check: a network error is a Response, but one with status 0.
-    if ((response as { type?: unknown } | null)?.type === 'error') {
-      throw new TypeError('The fetch handler returned a network error (Response.error())')
+    const response: unknown = call(request, env, ctx)
+    // A handler that answered at once (Hono's `app.fetch` for a `c.text()` route) gets a
+    // synchronous application: the server then sends it without a promise of its own.
+    if (typeof (response as { then?: unknown } | null)?.then === 'function') {
+      return Promise.resolve(response).then((settled: unknown) =>
+        answer(settled, environ, startResponse),
+      )
     }
-    if (!isResponseLike(response)) {
-      throw invalidArgType(`The fetch handler must return a Response (got ${describe(response)})`)
-    }
-
-    // An empty statusText gets Node's phrase, as on the framework's own Node server.
-    const text = response.statusText
-    const reason = typeof text === 'string' && text !== '' ? text : reasonPhrase(response.status)
-    const status = `${String(response.status)} ${reason}` as Status
-    const headers = responseHeaders(response)
-    startResponse(status, headers)
-
-    const head = environ.REQUEST_METHOD.toUpperCase() === 'HEAD'
-    if (head || isNullBodyStatus(response.status)) {
-      // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
-      bodyReader(response)
-        ?.cancel()
-        .catch(() => undefined)
-      return head && !isNullBodyStatus(response.status) ? headBody(headers) : emptyBody()
-    }
-    // A string or bytes body, as a one-item list (what the stream would have given).
-    const whole = wholeBody(response)
-    if (whole !== undefined) return whole.length === 0 ? emptyBody() : [whole]
-    const body = bodyReader(response)
-    if (body === undefined) return emptyBody()
-    return responseBody(body, errors)
+    return answer(response, environ, startResponse)
   }
+}
+
+/** The handler's `Response` as the application's answer: `startResponse`, then the body. */
+function answer(
+  response: unknown,
+  environ: WSGIEnvironment,
+  startResponse: StartResponse,
+): ResponseBody | Promise<ResponseBody> {
+  // Before the shape check: a network error is a Response, but one with status 0.
+  if ((response as { type?: unknown } | null)?.type === 'error') {
+    throw new TypeError('The fetch handler returned a network error (Response.error())')
+  }
+  if (!isResponseLike(response)) {
+    throw invalidArgType(`The fetch handler must return a Response (got ${describe(response)})`)
+  }
+
+  // An empty statusText gets Node's phrase, as on the framework's own Node server.
+  const text = response.statusText
+  const reason = typeof text === 'string' && text !== '' ? text : reasonPhrase(response.status)
+  const status = `${String(response.status)} ${reason}` as Status
+  const headers = responseHeaders(response)
+  startResponse(status, headers)
+
+  const head = environ.REQUEST_METHOD.toUpperCase() === 'HEAD'
+  if (head || isNullBodyStatus(response.status)) {
+    // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
+    bodyReader(response)
+      ?.cancel()
+      .catch(() => undefined)
+    return head && !isNullBodyStatus(response.status) ? headBody(headers) : emptyBody()
+  }
+  // A string or bytes body, as a one-item list (what the stream would have given).
+  const whole = wholeBody(response)
+  if (whole !== undefined) return whole.length === 0 ? emptyBody() : [whole]
+  const body = bodyReader(response)
+  if (body === undefined) return emptyBody()
+  return responseBody(body, environ['wsgi.errors'])
 }
