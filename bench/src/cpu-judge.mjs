@@ -13,6 +13,9 @@
  *
  * Socket req/s on a shared 2-core machine moves ±30–50 % between runs; CPU time of an in-memory
  * run has no kernel, no load generator competing for the core, and no scheduling in the number.
+ * It is not a socket in one way: a response written inside the `'request'` event costs about 2 µs
+ * more here than one written a microtask later, where sockets show no difference (see
+ * bench/README.md); changes that move a response between the two are measured with ab.mjs.
  *
  * @module
  */
