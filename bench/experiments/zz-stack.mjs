@@ -1,2 +1,0 @@
-import { startStack } from '../src/stacks/index.mjs'
-export const start = () => startStack(new URL(import.meta.url).search.slice(1))
