@@ -14,6 +14,8 @@
 import { startStack } from '../src/stacks/index.mjs'
 
 /** @returns {Promise<import('../src/stacks/index.mjs').Running>} */
-export function start() {
-  return startStack(new URL(import.meta.url).search.slice(1))
+export async function start() {
+  const started = await startStack(new URL(import.meta.url).search.slice(1))
+  if (!('port' in started)) throw new Error('checkout-stack.mjs serves socket stacks only')
+  return started
 }
