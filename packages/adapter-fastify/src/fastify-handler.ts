@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 import { WSGIError, toError } from '@wsgi/core/errors'
-import { statusCode } from '@wsgi/core/handlers'
+import { RESOLVED, statusCode } from '@wsgi/core/handlers'
 import { BodyFeed, NodeHandler, bodySource, inputOf } from '@wsgi/core/node'
 import type { NodeHandlerOptions } from '@wsgi/core/node'
 import { InputReader } from '@wsgi/core/streams'
@@ -63,8 +63,6 @@ export const CLIENT_GONE: unique symbol = Symbol('CLIENT_GONE')
 // wsgiref's error_body text (two spaces included), as core's BaseHandler sends it.
 const GENERIC_ERROR = 'A server error occurred.  Please contact the administrator.'
 
-const RESOLVED: Promise<void> = Promise.resolve()
-
 /**
  * The error Fastify's error handler gets for an app failure, unless `exposeErrors` is set. It
  * carries the app error's `code` (`ERR_WSGI_…`), and nothing of its message, which Fastify's
@@ -109,14 +107,16 @@ export class FastifyHandler extends NodeHandler {
   readonly fastifyRequest: FastifyRequest
   /** The Fastify reply. */
   readonly reply: FastifyReply
-  /** Settles when the handler knows what to send (see {@link start}). */
-  readonly head: Promise<GatewayPayload | typeof CLIENT_GONE>
   readonly #mount: Mount
   readonly #exposeErrors: boolean
   readonly #payload: Readable | undefined
   readonly #parent: ParentEnviron | undefined
-  #resolveHead!: (payload: GatewayPayload | typeof CLIENT_GONE) => void
-  #rejectHead!: (error: unknown) => void
+  // The head's promise, made only when asked for; until then the outcome waits in #outcome.
+  #head: Promise<GatewayPayload | typeof CLIENT_GONE> | undefined = undefined
+  #resolveHead: ((payload: GatewayPayload | typeof CLIENT_GONE) => void) | undefined = undefined
+  #rejectHead: ((error: unknown) => void) | undefined = undefined
+  #outcome: { payload: GatewayPayload | typeof CLIENT_GONE } | { error: unknown } | undefined =
+    undefined
   #settled = false
   #stream: BodyFeed | undefined = undefined
   #input: InputStream | undefined = undefined
@@ -142,10 +142,24 @@ export class FastifyHandler extends NodeHandler {
     this.#exposeErrors = options.exposeErrors === true
     this.#payload = payload === request.raw ? undefined : payload
     this.#parent = parentEnvironOf(request.raw)
-    this.head = new Promise((resolve, reject) => {
+  }
+
+  /** Settles when the handler knows what to send (see {@link start}). */
+  get head(): Promise<GatewayPayload | typeof CLIENT_GONE> {
+    if (this.#head !== undefined) return this.#head
+    const head = new Promise<GatewayPayload | typeof CLIENT_GONE>((resolve, reject) => {
       this.#resolveHead = resolve
       this.#rejectHead = reject
     })
+    this.#head = head
+    // Settled before anyone asked: settle the promise the same way now.
+    const outcome = this.#outcome
+    this.#outcome = undefined
+    if (outcome !== undefined) {
+      if ('error' in outcome) this.#rejectWith(outcome.error)
+      else this.#resolveHead?.(outcome.payload)
+    }
+    return head
   }
 
   /**
@@ -154,8 +168,22 @@ export class FastifyHandler extends NodeHandler {
    * the app's error when it failed before the head.
    */
   start(app: WSGIApplication): Promise<GatewayPayload | typeof CLIENT_GONE> {
-    void this.#serve(app)
+    this.#serve(app)
     return this.head
+  }
+
+  /**
+   * {@link start}, with the outcome itself when it is known before `start` returns (a
+   * synchronous app with a one-chunk body): then the route can call `reply.send()` at
+   * once, as a synchronous Fastify route does, without a promise for Fastify to wait on.
+   */
+  startNow(
+    app: WSGIApplication,
+  ): GatewayPayload | typeof CLIENT_GONE | Promise<GatewayPayload | typeof CLIENT_GONE> {
+    this.#serve(app)
+    const outcome = this.#outcome
+    if (outcome === undefined || 'error' in outcome) return this.head
+    return outcome.payload
   }
 
   /**
@@ -303,7 +331,7 @@ export class FastifyHandler extends NodeHandler {
     if (!this.#settled) {
       this.#settled = true
       if (!this.#exposeErrors) logAppError(this.fastifyRequest.log, error)
-      this.#rejectHead(this.#exposeErrors ? error : hiddenError(error))
+      this.#rejectWith(this.#exposeErrors ? error : hiddenError(error))
       // The app is done: what it left of the body is drained (or the connection closed) while
       // Fastify's error handler answers.
       this.#appDone()
@@ -332,26 +360,44 @@ export class FastifyHandler extends NodeHandler {
     return this.#stream?.feed(data)
   }
 
-  async #serve(app: WSGIApplication): Promise<void> {
-    try {
-      await this.run(app)
-    } catch (error) {
-      // The error handling itself failed: nothing sensible can be sent any more.
-      this.logException(error)
-      if (!this.response.writableEnded) this.response.destroy()
-    } finally {
-      // run() returns quietly when the client went away: nothing will ever be sent, and a
-      // stream still open must not keep Fastify waiting.
-      if (!this.#settled) this.#settle(CLIENT_GONE)
-      const stream = this.#stream
-      if (stream !== undefined && !stream.complete) stream.destroy()
+  /** Run the app; a response `run()` finished at once (`RESOLVED`) is wrapped up at once. */
+  #serve(app: WSGIApplication): void {
+    const ran = this.run(app)
+    if (ran === RESOLVED) {
+      this.#served()
+      return
     }
+    ran.then(
+      () => {
+        this.#served()
+      },
+      (error: unknown) => {
+        // The error handling itself failed: nothing sensible can be sent any more.
+        this.logException(error)
+        if (!this.response.writableEnded) this.response.destroy()
+        this.#served()
+      },
+    )
+  }
+
+  #served(): void {
+    // run() returns quietly when the client went away: nothing will ever be sent, and a
+    // stream still open must not keep Fastify waiting.
+    if (!this.#settled) this.#settle(CLIENT_GONE)
+    const stream = this.#stream
+    if (stream !== undefined && !stream.complete) stream.destroy()
   }
 
   #settle(payload: GatewayPayload | typeof CLIENT_GONE): void {
     if (this.#settled) return
     this.#settled = true
-    this.#resolveHead(payload)
+    if (this.#resolveHead === undefined) this.#outcome = { payload }
+    else this.#resolveHead(payload)
+  }
+
+  #rejectWith(error: unknown): void {
+    if (this.#rejectHead === undefined) this.#outcome = { error }
+    else this.#rejectHead(error)
   }
 
   /**

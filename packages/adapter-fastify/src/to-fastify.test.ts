@@ -498,6 +498,37 @@ describe('toFastify(app)', () => {
     })
   })
 
+  it('answers a synchronous one-chunk response at once, through the same hooks as a later one', async () => {
+    const seen: string[] = []
+    class Watched extends FastifyHandler {
+      override startNow(app: WSGIApplication): ReturnType<FastifyHandler['startNow']> {
+        const outcome = super.startNow(app)
+        seen.push(outcome instanceof Promise ? 'later' : 'now')
+        return outcome
+      }
+    }
+    const enc = new TextEncoder()
+    const app: WSGIApplication = (environ, startResponse) => {
+      startResponse('201 Created', [['Content-Type', 'text/plain']])
+      const body = [enc.encode(`hello ${environ.PATH_INFO}`)]
+      return environ.PATH_INFO === '/later' ? Promise.resolve(body) : body
+    }
+    const fastify = Fastify()
+    fastify.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('x-on-send', 'yes')
+      return payload
+    })
+    await fastify.register(toFastify(app, { handlerClass: Watched }), { prefix: '/g' })
+    for (const path of ['/now', '/later']) {
+      const res = await fastify.inject({ method: 'GET', url: `/g${path}` })
+      expect(res.statusCode).toBe(201)
+      expect(res.body).toBe(`hello ${path}`)
+      expect(res.headers['x-on-send']).toBe('yes')
+      expect(res.headers['content-length']).toBe(String(`hello ${path}`.length))
+    }
+    expect(seen).toEqual(['now', 'later'])
+  })
+
   it('rejects an app that is not a function', () => {
     expect(() => toFastify('nope' as unknown as WSGIApplication)).toThrow(
       expect.objectContaining({ code: 'ERR_WSGI_INVALID_ARG_TYPE' }),

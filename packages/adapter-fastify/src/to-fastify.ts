@@ -21,7 +21,7 @@ import { describe, invalidArgType } from '@wsgi/core/errors'
 import type { WSGIApplication } from '@wsgi/core/types'
 
 import { CLIENT_GONE, FastifyHandler } from './fastify-handler.ts'
-import type { FastifyHandlerOptions } from './fastify-handler.ts'
+import type { FastifyHandlerOptions, GatewayPayload } from './fastify-handler.ts'
 
 /** A class that can stand in for {@link FastifyHandler} (`toFastify`'s `handlerClass`). */
 export type FastifyHandlerClass = new (
@@ -62,16 +62,14 @@ function keepPayload(
 }
 
 /**
- * Answer one Fastify request with `app` through `handler`: `reply.send()` of what the handler
- * gives, the app's early error thrown for Fastify's error handler, nothing at all when the client
- * is gone.
+ * Answer one Fastify request once the handler knows what to send: `reply.send()` of it, the app's
+ * early error thrown for Fastify's error handler, nothing at all when the client is gone.
  */
 async function replyWith(
-  handler: FastifyHandler,
-  app: WSGIApplication,
+  outcome: Promise<GatewayPayload | typeof CLIENT_GONE>,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const payload = await handler.start(app)
+  const payload = await outcome
   if (payload === CLIENT_GONE) return reply.hijack()
   // `return reply` tells Fastify the async handler sent the response itself.
   return reply.send(payload ?? undefined)
@@ -126,8 +124,14 @@ export function toFastify(
       scriptName: options.scriptName ?? instance.prefix,
     }
     const handler: RouteHandlerMethod = function gatewayRoute(request, reply) {
-      const payload = payloadOf(request)
-      return replyWith(new Handler(request, reply, handlerOptions, payload), app, reply)
+      const gateway = new Handler(request, reply, handlerOptions, payloadOf(request))
+      const outcome = gateway.startNow(app)
+      if (outcome instanceof Promise) return replyWith(outcome, reply)
+      // Known at once (a synchronous app, a one-chunk body): answered as a synchronous Fastify
+      // route answers, with `reply.send()` and nothing returned.
+      if (outcome === CLIENT_GONE) reply.hijack()
+      else reply.send(outcome ?? undefined)
+      return undefined
     }
     try {
       for (const url of ['/', '/*']) {

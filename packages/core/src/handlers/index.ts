@@ -8,7 +8,7 @@
  * @module
  */
 
-export { BaseHandler, formatDateTime } from './base-handler.ts'
+export { BaseHandler, RESOLVED, formatDateTime } from './base-handler.ts'
 export { HostHandler } from './host-handler.ts'
 export { isNullBodyStatus, statusCode } from './status.ts'
 export { SimpleHandler } from './simple-handler.ts'
