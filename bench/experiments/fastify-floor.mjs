@@ -31,7 +31,9 @@ async function plugin(f) {
       const chunks = [.../** @type {Iterable<Uint8Array>} */ (body)]
       reply.code(Number(status.slice(0, 3)))
       for (const [name, value] of headers) reply.header(name, value)
-      return reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+      // Nothing returned: a synchronous route that returned `reply` would have Fastify send it
+      // again (a FST_ERR_REP_ALREADY_SENT warning, an Error made per request).
+      reply.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
     }),
   )
 }
