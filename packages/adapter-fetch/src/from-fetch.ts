@@ -155,6 +155,10 @@ function refuse(
  * HEAD and 101/204/205/304 responses get no body, and their source stream is cancelled; a HEAD
  * answer keeps its `Content-Length` or has none.
  *
+ * A handler that returns its `Response` at once (Hono's `app.fetch` for a `c.text()` route) makes
+ * a synchronous application, whose one-chunk body the server sends without a promise; one that
+ * returns a promise makes an application that returns a promise.
+ *
  * @example
  * ```ts
  * import { Hono } from 'hono'
@@ -164,10 +168,6 @@ function refuse(
  * const hono = new Hono().get('/', (c) => c.text('Hello from Hono'))
  * makeServer('', 8000, fromFetch(hono.fetch)).serveForever()
  * ```
- * A handler that returns its `Response` at once (Hono's `app.fetch` for a `c.text()` route) makes
- * a synchronous application, whose one-chunk body the server sends without a promise; one that
- * returns a promise makes an application that returns a promise.
- *
  * @throws TypeError `ERR_WSGI_INVALID_ARG_TYPE` when `handler` is not a function; the returned
  *   application fails with it (throws, or rejects for a handler that answered with a promise)
  *   when the handler gives something not shaped like a `Response`.
