@@ -98,8 +98,8 @@ export type GatewayFetchHandler = (
  * The `Response` settles as soon as the application's head is known; its body is a stream that
  * the application fills as fast as the consumer reads it. An application that answered before it
  * returned (synchronous, with a one-chunk body: a one-item array) gets its `Response` returned as
- * it is, not in a promise, as a Hono handler returns `c.text()`: await the result either way. HEAD and 101/204/205/304 get a null
- * body, and each `Set-Cookie` stays a header of its own. An application error before the head
+ * it is, not in a promise, as a Hono handler returns `c.text()`: await the result either way.
+ * HEAD and 101/204/205/304 get a null body, and each `Set-Cookie` stays a header of its own. An application error before the head
  * gives a 500 (logged to `wsgi.errors`, no details sent); after it, the body stream errors so the
  * runtime cuts the response. Trailers cannot cross: fetch has none.
  *
