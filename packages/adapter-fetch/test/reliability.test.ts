@@ -32,8 +32,9 @@ const enc = new TextEncoder()
 
 const serveSimple = (app: WSGIApplication): Promise<Running> => serveSimpleOn(app, log)
 
-const serveFetch = (handler: (request: Request) => Response | Promise<Response>): Promise<Running> =>
-  serveServer(createAdaptorServer({ fetch: handler }) as Server, log)
+const serveFetch = (
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<Running> => serveServer(createAdaptorServer({ fetch: handler }) as Server, log)
 
 const gatewayFetch = (app: WSGIApplication): FetchHandler => {
   const handler = toFetch(app, { errors: log })
