@@ -529,6 +529,21 @@ describe('toFastify(app)', () => {
     expect(seen).toEqual(['now', 'later'])
   })
 
+  it('still calls start() of a handler class that overrides it', async () => {
+    const started: string[] = []
+    class Starting extends FastifyHandler {
+      override start(app: WSGIApplication): ReturnType<FastifyHandler['start']> {
+        started.push(this.fastifyRequest.url)
+        return super.start(app)
+      }
+    }
+    const fastify = Fastify()
+    await fastify.register(toFastify(mountApp, { handlerClass: Starting }), { prefix: '/legacy' })
+    const res = await fastify.inject({ method: 'GET', url: '/legacy/item' })
+    expect(res.json<WSGIEnvironment>()).toMatchObject({ scriptName: '/legacy', pathInfo: '/item' })
+    expect(started).toEqual(['/legacy/item'])
+  })
+
   it('rejects an app that is not a function', () => {
     expect(() => toFastify('nope' as unknown as WSGIApplication)).toThrow(
       expect.objectContaining({ code: 'ERR_WSGI_INVALID_ARG_TYPE' }),

@@ -125,7 +125,11 @@ export function toFastify(
     }
     const handler: RouteHandlerMethod = function gatewayRoute(request, reply) {
       const gateway = new Handler(request, reply, handlerOptions, payloadOf(request))
-      const outcome = gateway.startNow(app)
+      // A handler class that overrides start() keeps being called through it.
+      const outcome =
+        gateway.start === FastifyHandler.prototype.start
+          ? gateway.startNow(app)
+          : gateway.start(app)
       if (outcome instanceof Promise) return replyWith(outcome, reply)
       // Known at once (a synchronous app, a one-chunk body): answered as a synchronous Fastify
       // route answers, with `reply.send()` and nothing returned.
