@@ -141,7 +141,7 @@ const f = Fastify()
 void f.register(toFastify(legacy), { prefix: '/legacy' })
 const h = new Hono()
 h.all('/legacy/*', toHono(legacy))
-const answer: Promise<Response> = toFetch(legacy)(new Request('http://localhost/'))
+const answer: Response | Promise<Response> = toFetch(legacy)(new Request('http://localhost/'))
 
 const app: WSGIApplication = validator(
   proxyFix(
