@@ -1,7 +1,8 @@
 /**
  * The Hono stacks: the native app on `@hono/node-server` (baseline), the gateway app mounted with
  * `toFetch` (through `hono/mount`) and with `toHono`, the Hono app on the simple server through
- * `fromFetch(hono.fetch)`, and the Hono app on `@whatwg-node/server` (the peer).
+ * `fromFetch(hono.fetch)` (with the light global `Response`, as the baseline has it), and the
+ * Hono app on `@whatwg-node/server` (the peer).
  *
  * @module
  */
@@ -52,7 +53,8 @@ export const stacks = {
 
   'hono-from': async () => {
     const { fromFetch } = await import('@wsgi/adapter-fetch')
-    return serveSimple(fromFetch(honoApp().fetch))
+    // As `@hono/node-server` (the baseline) does by default: a light global `Response`.
+    return serveSimple(fromFetch(honoApp().fetch, { overrideGlobalResponse: true }))
   },
 
   'hono-whatwg': async () => {

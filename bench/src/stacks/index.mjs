@@ -118,7 +118,7 @@ export const STACKS = {
     ['@wsgi/adapter-fetch', 'toFetch'],
   ]),
   'hono-tohono': stack('toHono(app) under Hono', 'hono', [['@wsgi/adapter-fetch/hono', 'toHono']]),
-  'hono-from': stack('fromFetch(hono.fetch) on makeServer', 'hono', [
+  'hono-from': stack('fromFetch(hono.fetch, { overrideGlobalResponse }) on makeServer', 'hono', [
     ['@wsgi/adapter-fetch', 'fromFetch'],
     SIMPLE,
   ]),

@@ -26,6 +26,8 @@ import { emptyBody, responseBody } from './_internal/response-body.ts'
 import { wholeBody } from './_internal/response-source.ts'
 import { bodyReader, headerPairs, isResponseLike, setCookies } from './_internal/response-shape.ts'
 import type { ResponseLike } from './_internal/response-shape.ts'
+import { overrideGlobalResponse, takeLight } from './_internal/light-response.ts'
+import type { LightParts } from './_internal/light-response.ts'
 import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY, FETCH_REQUEST_KEY } from './types.ts'
 import type { FetchRequestHandler } from './types.ts'
@@ -53,6 +55,22 @@ export interface FromFetchOptions {
    * @defaultValue `65536`
    */
   blockSize?: number
+  /**
+   * Put a lighter `Response` in place of the global one, for the whole process, as
+   * `@hono/node-server` does by default (its `overrideGlobalObjects`).
+   *
+   * On Node, `new Response('Hello')` costs more than a whole hello world through `node:http`.
+   * The light one keeps a string body, the status and the headers as given, and `fromFetch`
+   * sends them from there; any other member (`body`, `text()`, `clone()`…) builds the runtime's
+   * `Response` first, and anything the light one cannot keep as given (a stream, bytes, a bad
+   * status or header) is the runtime's own from the start, so every check and error is the
+   * runtime's. `instanceof Response` holds for both, and for a `Response` from `fetch()`.
+   * Only on Node, and only where the global `Response` is still the runtime's; elsewhere this
+   * does nothing.
+   *
+   * @defaultValue `false`
+   */
+  overrideGlobalResponse?: boolean
 }
 
 // fetch refuses these methods outright (https://fetch.spec.whatwg.org/#forbidden-method).
@@ -64,8 +82,10 @@ type HandlerWithContext = (
   ctx: unknown,
 ) => Response | Promise<Response>
 
+const ENCODER = new TextEncoder()
+
 /** The response headers as a PEP 3333 list: hop-by-hop dropped, each Set-Cookie on its own. */
-function responseHeaders(response: ResponseLike): HeaderList {
+function responseHeaders(response: Pick<ResponseLike, 'status' | 'headers'>): HeaderList {
   const headers = response.headers
   const connection = headers.get('connection')
   const listed = connectionListed(typeof connection === 'string' ? connection : undefined)
@@ -185,6 +205,7 @@ export function fromFetch(
   const call = handler as unknown as HandlerWithContext
   const stripScriptName = options.stripScriptName === true
   const blockSize = options.blockSize
+  if (options.overrideGlobalResponse === true) overrideGlobalResponse()
 
   return function fetchApplication(environ, startResponse) {
     // Through a toFetch further out (a round trip), the runtime's own Request when it still fits.
@@ -224,6 +245,9 @@ function answer(
   environ: WSGIEnvironment,
   startResponse: StartResponse,
 ): ResponseBody | Promise<ResponseBody> {
+  // A light Response (`overrideGlobalResponse`) gives its parts as they were made.
+  const light = takeLight(response)
+  if (light !== undefined) return answerLight(light, environ, startResponse)
   // Before the shape check: a network error is a Response, but one with status 0.
   if ((response as { type?: unknown } | null)?.type === 'error') {
     throw new TypeError('The fetch handler returned a network error (Response.error())')
@@ -232,12 +256,8 @@ function answer(
     throw invalidArgType(`The fetch handler must return a Response (got ${describe(response)})`)
   }
 
-  // An empty statusText gets Node's phrase, as on the framework's own Node server.
-  const text = response.statusText
-  const reason = typeof text === 'string' && text !== '' ? text : reasonPhrase(response.status)
-  const status = `${String(response.status)} ${reason}` as Status
   const headers = responseHeaders(response)
-  startResponse(status, headers)
+  startResponse(statusLine(response), headers)
 
   const head = environ.REQUEST_METHOD.toUpperCase() === 'HEAD'
   if (head || isNullBodyStatus(response.status)) {
@@ -253,4 +273,27 @@ function answer(
   const body = bodyReader(response)
   if (body === undefined) return emptyBody()
   return responseBody(body, environ['wsgi.errors'])
+}
+
+/** The answer from a light `Response`'s parts: what {@link answer} makes of the runtime's. */
+function answerLight(
+  light: LightParts,
+  environ: WSGIEnvironment,
+  startResponse: StartResponse,
+): ResponseBody {
+  const headers = responseHeaders(light)
+  startResponse(statusLine(light), headers)
+  const text = light.text
+  if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD') {
+    return isNullBodyStatus(light.status) ? emptyBody() : headBody(headers)
+  }
+  if (text === null || text === '' || isNullBodyStatus(light.status)) return emptyBody()
+  return [ENCODER.encode(text)]
+}
+
+/** The status line: an empty statusText gets Node's phrase, as on the framework's own server. */
+function statusLine(response: Pick<ResponseLike, 'status' | 'statusText'>): Status {
+  const text = response.statusText
+  const reason = typeof text === 'string' && text !== '' ? text : reasonPhrase(response.status)
+  return `${String(response.status)} ${reason}` as Status
 }

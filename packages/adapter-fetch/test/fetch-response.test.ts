@@ -3,7 +3,6 @@
  * socket) as the fetch framework would on its own server: a `Response` of any fetch
  * implementation, Node's reason phrases, the head sent at once, HEAD lengths kept as given.
  */
-import { connect } from 'node:net'
 import { Readable } from 'node:stream'
 import { runInNewContext } from 'node:vm'
 
@@ -18,7 +17,7 @@ import type { WSGIApplication } from '@wsgi/core/types'
 import { fromFetch } from '../src/from-fetch.ts'
 import type { FetchRequestHandler } from '../src/types.ts'
 
-import { MemoryErrors, readerOf, textOf, serveOnNodeServer } from './helpers.ts'
+import { MemoryErrors, rawRequest, readerOf, textOf, serveOnNodeServer } from './helpers.ts'
 
 const enc = new TextEncoder()
 
@@ -36,24 +35,6 @@ async function listen(app: WSGIApplication, errors = new MemoryErrors()): Promis
 /** Serve a fetch handler with @hono/node-server, as the framework runs on its own. */
 async function listenNative(fetch: (request: Request) => Response | Promise<Response>) {
   return serveOnNodeServer(fetch)
-}
-
-/** One request on a raw socket (`Connection: close`); the whole answer as text. */
-function rawRequest(port: number, method: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
-    })
-    let text = ''
-    socket.setEncoding('latin1')
-    socket.on('data', (data: string) => {
-      text += data
-    })
-    socket.on('end', () => {
-      resolve(text)
-    })
-    socket.on('error', reject)
-  })
 }
 
 /** The head of a raw answer: status line, then the lower-cased header names and values. */

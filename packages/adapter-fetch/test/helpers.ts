@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 
 import { serve } from '@hono/node-server'
@@ -178,4 +179,22 @@ export async function serveOnNodeServer(
       }),
   )
   return (server.address() as AddressInfo).port
+}
+
+/** One request on a raw socket (`Connection: close`); the whole answer as text. */
+export function rawRequest(port: number, method: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    })
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (data: string) => {
+      text += data
+    })
+    socket.on('end', () => {
+      resolve(text)
+    })
+    socket.on('error', reject)
+  })
 }

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { onUndici } from './undici-runtime.ts'
 
 /** Builds the runtime's `Request`; `used`: the body was read already, so it must be used. */
 type Build = (used: boolean) => Request
@@ -181,17 +182,8 @@ function forwardSlot(key: symbol): void {
 
 /** True when the runtime's `Request` keeps its state where a stand-in can read it through. */
 function setUp(): boolean {
-  interface Versions {
-    undici?: string
-    bun?: string
-    deno?: string
-  }
-  const versions = (globalThis as { process?: { versions?: Versions } }).process?.versions
-  // Node's fetch is undici, whose internal slots are symbol properties; Bun and Deno carry a
-  // `process.versions` too, with fetch implementations of their own.
-  if (versions?.undici === undefined || versions.bun !== undefined || versions.deno !== undefined) {
-    return false
-  }
+  // Node's fetch is undici, whose internal slots are symbol properties.
+  if (!onUndici()) return false
   try {
     const probe = (): Request =>
       new Request('http://probe.invalid/a?b', {

@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { RuntimeResponse } from './light-response.ts'
+import { onUndici } from './undici-runtime.ts'
 
 interface BodyState {
   stream?: unknown
@@ -20,12 +22,9 @@ interface BodyState {
 const STATE: symbol | undefined = findState()
 
 function findState(): symbol | undefined {
-  type Versions = Record<string, string | undefined>
-  const versions = (globalThis as { process?: { versions?: Versions } }).process?.versions
-  if (versions?.['undici'] === undefined || versions['bun'] !== undefined) return undefined
-  if (versions['deno'] !== undefined) return undefined
+  if (!onUndici()) return undefined
   try {
-    const probe = new Response('probe')
+    const probe = new RuntimeResponse('probe')
     for (const key of Object.getOwnPropertySymbols(probe)) {
       const state = (probe as unknown as Record<symbol, { body?: BodyState } | undefined>)[key]
       if (state?.body?.source === 'probe' && state.body.stream === probe.body) return key
@@ -43,7 +42,7 @@ const ENCODER = new TextEncoder()
  * locked it, with its stream cancelled; undefined otherwise (read it as a stream).
  */
 export function wholeBody(response: unknown): Uint8Array | undefined {
-  if (STATE === undefined || !(response instanceof Response)) return undefined
+  if (STATE === undefined || !(response instanceof RuntimeResponse)) return undefined
   const body = (response as unknown as Record<symbol, { body?: BodyState | null } | undefined>)[
     STATE
   ]?.body
