@@ -29,3 +29,17 @@ describe('wsgi serve hono-app.mjs', () => {
     expect(await response.json()).toMatchObject({ framework: 'hono', path: '/hello' })
   })
 })
+
+describe('wsgi serve and the global Response', () => {
+  it.each([
+    ['puts the light Response in place by default', [], 'true'],
+    ['keeps the runtime Response with --no-light-response', ['--no-light-response'], 'false'],
+  ])('%s', async (_what, flags, replaced) => {
+    const server = await serveWsgi(['--host', '127.0.0.1', ...flags, 'hono-light.mjs'], {
+      cwd: fixtures,
+    })
+    const response = await fetch(`http://127.0.0.1:${server.port}/replaced`)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe(replaced)
+  })
+})

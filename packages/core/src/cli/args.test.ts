@@ -11,6 +11,7 @@ const defaults = {
   validate: false,
   accessLog: true,
   inputLimit: undefined,
+  lightResponse: true,
   kind: undefined,
   python: false,
   reload: false,
@@ -43,6 +44,7 @@ describe('parseCommandLine(argv)', () => {
     [['serve', '-w', '4', '--validate'], { workers: 4, validate: true }],
     [['serve', '--no-access-log'], { accessLog: false }],
     [['serve', '--input-limit', '1048576'], { inputLimit: 1048576 }],
+    [['serve', 'app.mjs', '--no-light-response'], { module: 'app.mjs', lightResponse: false }],
     [['serve', 'app.js', '--kind', 'koa'], { module: 'app.js', kind: 'koa' }],
     [['serve', 'pkg.mod:app', '--reload'], { module: 'pkg.mod', exportName: 'app', reload: true }],
     [

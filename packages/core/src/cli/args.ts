@@ -31,6 +31,11 @@ export interface ServeOptions {
   readonly accessLog: boolean
   /** Most request body bytes an app may read (413 beyond); none means no limit. */
   readonly inputLimit: number | undefined
+  /**
+   * For a fetch app: put a light `Response` in place of the global one, as `@hono/node-server`
+   * does by default (`--no-light-response` keeps the runtime's).
+   */
+  readonly lightResponse: boolean
   /** What the export is (`--kind`); none means told by its shape (see `app-kind.ts`). */
   readonly kind: AppKind | undefined
   /**
@@ -89,6 +94,10 @@ Options:
   --validate         check every request and response with validator() (wsgiref.validate)
   --no-access-log    do not log each request to stderr (errors are still logged)
   --input-limit N    most request body bytes an app may read; a larger body is answered 413
+  --no-light-response
+                     for a fetch app (Hono): keep the runtime's global Response; by default
+                     a lighter one takes its place, as @hono/node-server does (fromFetch's
+                     overrideGlobalResponse)
   --kind KIND        what the export is, instead of telling it by its shape: gateway,
                      express, koa, fastify, fetch or node (a (req, res) function of two
                      parameters is a gateway app unless they are named req and res)
@@ -110,6 +119,7 @@ const OPTIONS = {
   validate: { type: 'boolean' },
   'no-access-log': { type: 'boolean' },
   'input-limit': { type: 'string' },
+  'no-light-response': { type: 'boolean' },
   kind: { type: 'string' },
   python: { type: 'boolean' },
   reload: { type: 'boolean' },
@@ -202,6 +212,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         values['input-limit'] === undefined
           ? undefined
           : integer('input-limit', values['input-limit'], 0, Number.MAX_SAFE_INTEGER),
+      lightResponse: values['no-light-response'] !== true,
       kind: kind as AppKind | undefined,
       python,
       reload: values.reload === true,

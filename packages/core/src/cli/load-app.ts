@@ -13,7 +13,7 @@ import { detectKind } from './app-kind.ts'
 import type { AppKind } from './app-kind.ts'
 import { importEntry } from './typescript.ts'
 import { wrapApp } from './wrap-app.ts'
-import type { WrappedApp } from './wrap-app.ts'
+import type { BridgeOptions, WrappedApp } from './wrap-app.ts'
 
 type Namespace = Record<string, unknown>
 
@@ -118,6 +118,8 @@ export async function resolveModulePath(modulePath: string, cwd: string): Promis
  * Errors thrown while the module itself runs are passed on unchanged (they are the
  * application's, not the command line's).
  *
+ * `bridging` says how the bridges run (`--no-light-response`).
+ *
  * @throws UsageError when no file exists at the path, the export is missing, or it is no kind
  *   of application.
  * @throws StartupError when the adapter its kind needs, or a TypeScript loader, is missing.
@@ -127,6 +129,7 @@ export async function loadApp(
   exportName: string | undefined,
   cwd: string = process.cwd(),
   kind?: AppKind,
+  bridging: BridgeOptions = {},
 ): Promise<WrappedApp> {
   const absolute = await resolveModulePath(modulePath, cwd)
   const ns = (await importEntry(absolute, modulePath)) as Namespace
@@ -135,5 +138,5 @@ export async function loadApp(
   // (awaiting boots it), and is recognised as it is.
   if (detectKind(value) === undefined && isThenable(value)) value = await value
   const label = exportName === undefined ? modulePath : `${modulePath}:${exportName}`
-  return wrapApp(value, { kind, label, appFile: absolute })
+  return wrapApp(value, { ...bridging, kind, label, appFile: absolute })
 }

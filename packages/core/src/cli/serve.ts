@@ -30,7 +30,9 @@ export async function buildApp(
       ? { app: demoApp, line: undefined }
       : options.python
         ? await wrapPython(options.module, options.exportName, process.cwd())
-        : await loadApp(options.module, options.exportName, process.cwd(), options.kind)
+        : await loadApp(options.module, options.exportName, process.cwd(), options.kind, {
+            lightResponse: options.lightResponse,
+          })
   if (!options.validate) return loaded
   const line = loaded.line === undefined ? undefined : `${loaded.line}, checked by validator()`
   return { app: validator(loaded.app), line }

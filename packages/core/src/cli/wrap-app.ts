@@ -34,6 +34,17 @@ export interface WrappedApp {
   readonly line: string
 }
 
+/** How `wsgi serve` asks the bridges to run. */
+export interface BridgeOptions {
+  /**
+   * A fetch app gets `fromFetch`'s `overrideGlobalResponse` (the light global `Response`, as on
+   * `@hono/node-server`).
+   *
+   * @defaultValue `true`
+   */
+  readonly lightResponse?: boolean | undefined
+}
+
 interface Bridge {
   readonly pkg: string
   readonly fn: string
@@ -111,7 +122,11 @@ function looksLikeHono(value: unknown): boolean {
  */
 export async function wrapApp(
   value: unknown,
-  options: { readonly kind: AppKind | undefined; readonly label: string; readonly appFile: string },
+  options: BridgeOptions & {
+    readonly kind: AppKind | undefined
+    readonly label: string
+    readonly appFile: string
+  },
 ): Promise<WrappedApp> {
   const { label, appFile } = options
   const kind = options.kind ?? detectKind(value)
@@ -139,9 +154,12 @@ export async function wrapApp(
   const what = kind === 'fetch' && looksLikeHono(value) ? 'a Hono app' : bridge.what
   let app: WSGIApplication
   try {
-    app = (from as (value: unknown) => WSGIApplication)(
-      kind === 'fetch' ? fetchHandler(value) : value,
-    )
+    app =
+      kind === 'fetch'
+        ? (from as (value: unknown, options: object) => WSGIApplication)(fetchHandler(value), {
+            overrideGlobalResponse: options.lightResponse !== false,
+          })
+        : (from as (value: unknown) => WSGIApplication)(value)
   } catch (error) {
     // The bridge refused it (ERR_WSGI_INVALID_ARG_TYPE): a --kind that does not fit.
     throw new UsageError(`cannot serve ${label} as ${bridge.what}: ${(error as Error).message}`, {
