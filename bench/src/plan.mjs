@@ -171,6 +171,12 @@ export const GROUPS = [
     workloads: ['hello', 'echo'],
     contenders: [
       ours('fetch-from', FETCH_SERVER, undefined, 'against srvx and h3'),
+      ours(
+        'fetch-from-light',
+        FETCH_SERVER,
+        undefined,
+        'against @hono/node-server, a peer row of the simple group',
+      ),
       peer('fetch-srvx', FETCH_SERVER),
       peer('fetch-h3', FETCH_SERVER),
     ],

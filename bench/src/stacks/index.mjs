@@ -70,6 +70,11 @@ export const STACKS = {
     ['@wsgi/adapter-fetch', 'fromFetch'],
     SIMPLE,
   ]),
+  'fetch-from-light': stack(
+    'fromFetch(fetchHandler, { overrideGlobalResponse }) on makeServer',
+    'node',
+    [['@wsgi/adapter-fetch', 'fromFetch'], SIMPLE],
+  ),
 
   express: stack('Express app on its own server', 'express'),
   'express-to': stack('toExpress(app) in Express', 'express', [

@@ -2,7 +2,7 @@
  * The core stacks: the raw `node:http` baseline, the gateway app on the simple server and on
  * `toNodeListener`, and a plain fetch handler on the fetch servers a user would pick instead
  * (`@hono/node-server`, `@whatwg-node/server`, `srvx`, an `h3` app) and on the simple server
- * through `fromFetch`.
+ * through `fromFetch` (with the runtime's global `Response`, and with the light one).
  *
  * @module
  */
@@ -85,5 +85,11 @@ export const stacks = {
   'fetch-from': async () => {
     const { fromFetch } = await import('@wsgi/adapter-fetch')
     return serveSimple(fromFetch(fetchHandler))
+  },
+
+  // With the light global `Response`, as `@hono/node-server` has it by default.
+  'fetch-from-light': async () => {
+    const { fromFetch } = await import('@wsgi/adapter-fetch')
+    return serveSimple(fromFetch(fetchHandler, { overrideGlobalResponse: true }))
   },
 }
