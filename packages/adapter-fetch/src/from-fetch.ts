@@ -283,12 +283,12 @@ function answerLight(
 ): ResponseBody {
   const headers = responseHeaders(light)
   startResponse(statusLine(light), headers)
-  const text = light.text
+  const body = light.body
   if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD') {
     return isNullBodyStatus(light.status) ? emptyBody() : headBody(headers)
   }
-  if (text === null || text === '' || isNullBodyStatus(light.status)) return emptyBody()
-  return [ENCODER.encode(text)]
+  if (body === null || body.length === 0 || isNullBodyStatus(light.status)) return emptyBody()
+  return [typeof body === 'string' ? ENCODER.encode(body) : body]
 }
 
 /** The status line: an empty statusText gets Node's phrase, as on the framework's own server. */

@@ -95,7 +95,13 @@ const CASES: [string, unknown, unknown, boolean][] = [
   ],
   ['a latin-1 value', 'x', { headers: { 'x-l': 'caf\u00e9' } }, true],
   ['a string with lone surrogates', '\ud800a', undefined, true],
-  ['bytes', new Uint8Array([104, 105]), undefined, false],
+  ['bytes', new Uint8Array([104, 105]), undefined, true],
+  ['a Buffer with a type', Buffer.from('hi'), { headers: { 'content-type': 'x/y' } }, true],
+  ['a view into a larger buffer', new Uint8Array([1, 104, 105, 2]).subarray(1, 3), undefined, true],
+  ['an ArrayBuffer', new Uint8Array([104, 105]).buffer, { status: 202 }, true],
+  ['empty bytes', new Uint8Array(0), undefined, false],
+  ['a DataView', new DataView(new Uint8Array([104]).buffer), undefined, false],
+  ['other typed arrays', new Uint16Array([26984]), undefined, false],
   ['a stream', () => new Blob(['blob']).stream(), undefined, false],
   ['a Blob', new Blob(['b'], { type: 'x/y' }), undefined, false],
   ['URLSearchParams', new URLSearchParams('a=1'), undefined, false],
@@ -143,6 +149,14 @@ describe('the light Response', () => {
     headers['a'] = '2'
     expect(made.headers.get('a')).toBe('1')
     expect(await made.text()).toBe('x')
+  })
+
+  it('copies a bytes body: a change to the bytes afterwards is not seen', () => {
+    const bytes = new Uint8Array([104, 105])
+    const made = new Light(bytes)
+    bytes[0] = 0
+    expect(isUnbuilt(made)).toBe(true)
+    expect(takeLight(made)?.body).toEqual(new Uint8Array([104, 105]))
   })
 
   it('is a Response, and so is what fetch() and the statics give', async () => {
@@ -216,7 +230,7 @@ describe('the light Response', () => {
     })
     const parts = takeLight(made)
     expect(parts?.status).toBe(202)
-    expect(parts?.text).toBe('hello')
+    expect(parts?.body).toBe('hello')
     const native = new Native('hello', { headers: made.headers })
     expect([...(parts?.headers ?? [])]).toEqual([...native.headers])
     expect(parts?.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
@@ -238,7 +252,7 @@ describe('the light Response', () => {
     await made.text()
     expect(takeLight(made)).toBeUndefined()
     expect(takeLight(new Native('x'))).toBeUndefined()
-    expect(takeLight(new Light(new Uint8Array(1)))).toBeUndefined()
+    expect(takeLight(new Light(new Blob(['x']).stream()))).toBeUndefined()
     expect(takeLight({ status: 200 })).toBeUndefined()
   })
 

@@ -1,5 +1,5 @@
 /**
- * A `Response` that keeps a string (or no) body, its status and its header fields as given, and
+ * A `Response` that keeps a string or bytes body (or none), its status and its header fields as given, and
  * builds the runtime's `Response` only when something beyond those is read: the response half
  * of `fromFetch`'s fast path, put in place of the global `Response` when asked
  * (`FromFetchOptions.overrideGlobalResponse`), as `@hono/node-server` does by default.
@@ -9,11 +9,12 @@
  * `ReadableStream` for the body at once. A handler's `c.text()` or `new Response(text, init)`
  * keeps its parts here instead, and `fromFetch` reads them straight from the object.
  *
- * Only what the runtime would keep unchanged takes the light path: a string body or none, a
+ * Only what the runtime would keep unchanged takes the light path: a string body, a copy of a
+ * `Uint8Array` or `ArrayBuffer` body (the runtime copies it too), or none; a
  * plain `init` whose `status` is an integer from 200 to 599 (and no body for 204/205/304), no
  * `statusText`, and headers (a plain object, a list of pairs, or a `Headers`) of token names and
- * latin-1 values without NUL, CR, LF or surrounding whitespace. Everything else (streams, bytes,
- * a bad status, a bad header, a subclass) is the runtime's own object, built at once by its own
+ * latin-1 values without NUL, CR, LF or surrounding whitespace. Everything else (streams,
+ * other views, a `Blob`, a bad status, a bad header, a subclass) is the runtime's own object, built at once by its own
  * constructor, so it throws exactly what the runtime throws.
  *
  * The light object answers `status`, `ok`, `statusText`, `type`, `url`, `redirected` and
@@ -42,7 +43,8 @@ export interface LightParts {
   readonly status: number
   readonly statusText: ''
   readonly headers: LightHeaders | Headers
-  readonly text: string | null
+  /** A string as given, bytes as a copy of their own (as the runtime takes them), or none. */
+  readonly body: string | Uint8Array | null
 }
 
 // Where a light class keeps the runtime's: another copy of this module (a second install, a
@@ -102,16 +104,35 @@ function initFields(init: object): Pair[] | undefined {
 
 interface Parts {
   status: number
-  text: string | null
+  body: string | Uint8Array | null
   fields: Pair[]
+}
+
+/**
+ * A copy of a bytes body (the runtime copies it too, so a change to the caller's bytes after
+ * `new Response()` is not seen): a `Uint8Array` (a `Buffer`) or an `ArrayBuffer` of this realm,
+ * not shared, not empty (an empty view may be over a detached buffer, which the runtime
+ * refuses); undefined for anything else.
+ */
+function ownBytes(body: unknown): Uint8Array | undefined {
+  if (body instanceof Uint8Array) {
+    if (body.byteLength === 0 || !(body.buffer instanceof ArrayBuffer)) return undefined
+    return new Uint8Array(body)
+  }
+  if (body instanceof ArrayBuffer && body.byteLength > 0) return new Uint8Array(body.slice(0))
+  return undefined
 }
 
 /** The parts of `new Response(body, init)` when they take the light path, else undefined. */
 function lightParts(body: unknown, init: unknown): Parts | undefined {
-  let text: string | null
-  if (typeof body === 'string') text = body
-  else if (body === undefined || body === null) text = null
-  else return undefined
+  let kept: string | Uint8Array | null
+  if (typeof body === 'string') kept = body
+  else if (body === undefined || body === null) kept = null
+  else {
+    const bytes = ownBytes(body)
+    if (bytes === undefined) return undefined
+    kept = bytes
+  }
   let status = 200
   let fields: Pair[] = []
   if (init !== undefined) {
@@ -133,13 +154,13 @@ function lightParts(body: unknown, init: unknown): Parts | undefined {
       fields = listed
     }
   }
-  if (text !== null) {
+  if (kept !== null) {
     // The constructor refuses a body with a null-body status.
     if (status === 204 || status === 205 || status === 304) return undefined
-    if (!fields.some((field) => field[0] === 'content-type'))
-      fields.push(['content-type', TEXT_TYPE])
+    const typed = typeof kept !== 'string' || fields.some((field) => field[0] === 'content-type')
+    if (!typed) fields.push(['content-type', TEXT_TYPE])
   }
-  return { status, text, fields }
+  return { status, body: kept, fields }
 }
 
 /** The fields as the runtime's `Headers` iterates them: sorted, repeats joined, cookies apart. */
@@ -190,7 +211,7 @@ const noop = (): void => undefined
 /** The light `Response`. Its own members are the cheap ones; the rest are added below. */
 class LightResponse {
   readonly #status!: number
-  readonly #text!: string | null
+  readonly #body!: string | Uint8Array | null
   readonly #fields!: Pair[]
   #headers: Headers | undefined
   #real: Response | undefined
@@ -209,7 +230,7 @@ class LightResponse {
       return new NativeResponse(body as null, init as undefined) as unknown as LightResponse
     }
     this.#status = parts.status
-    this.#text = parts.text
+    this.#body = parts.body
     this.#fields = parts.fields
   }
 
@@ -228,12 +249,12 @@ class LightResponse {
     if (!LightResponse.isLight(self)) return self as Response
     if (self.#real !== undefined) return self.#real
     const headers = self.#headers
-    const real = new NativeResponse(self.#text, {
+    const real = new NativeResponse(self.#body, {
       status: self.#status,
       headers: headers ?? self.#fields,
     })
     // A Content-Type deleted through `headers` stays deleted.
-    if (headers !== undefined && self.#text !== null && !headers.has('content-type')) {
+    if (headers !== undefined && typeof self.#body === 'string' && !headers.has('content-type')) {
       real.headers.delete('content-type')
     }
     // fromFetch took the body: the built one is used, as after a full read.
@@ -254,7 +275,7 @@ class LightResponse {
       status: value.#status,
       statusText: '',
       headers: value.#headers ?? new FieldView(value.#fields),
-      text: value.#text,
+      body: value.#body,
     }
   }
 
