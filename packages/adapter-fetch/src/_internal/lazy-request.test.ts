@@ -376,10 +376,21 @@ describe('canonical(url): the URLs whose parse the stand-in skips', () => {
     ['http://a.b/%2E%2e/c', false],
     ["http://a.b/?q='", false],
     ['http://xn--nxasmq6b.com/', false],
+    // An IDN label in the path is kept as it is; only the host's is converted.
+    ['http://a.b/xn--nxasmq6b', true],
+    ['http://a.b', false],
     ['http://a.b:99999/', false],
     ['http://a.b:080/', false],
   ])('%s → %s', (url, expected) => {
     expect(canonical(url)).toBe(expected)
+  })
+
+  it('checks each origin, however often the one before it was seen', () => {
+    expect(canonical('http://a.b:8080/x')).toBe(true)
+    expect(canonical('http://a.b:8080/x')).toBe(true)
+    expect(canonical('http://A.b:8080/x')).toBe(false)
+    expect(canonical('http://a.b:8080/./x')).toBe(false)
+    expect(canonical('http://a.b:8080/x')).toBe(true)
   })
 
   it('agrees with the URL parser on generated URLs', () => {

@@ -238,21 +238,38 @@ const SET_UP_FOR = LAZY ? Request : undefined
 // without leading zeros, then a path and a query of characters the parser keeps. Anything else
 // (dot segments, a default port, `'` in a query, upper case in the host…) is parsed.
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
-const CANONICAL = new RegExp(
+const ORIGIN = new RegExp(
   '^(https?)://(?:(?:[a-z][a-z0-9-]*\\.)*[a-z][a-z0-9-]*|' +
-    `${OCTET}(?:\\.${OCTET}){3})(?::([1-9][0-9]{0,4}))?` +
-    "/[A-Za-z0-9\\-._~!$&'()*+,;=:@/%]*(?:\\?[A-Za-z0-9\\-._~!$&()*+,;=:@/?%]*)?$",
+    `${OCTET}(?:\\.${OCTET}){3})(?::([1-9][0-9]{0,4}))?$`,
 )
+const PATH_AND_QUERY = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?$/
 const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i
 
-/** True when `url` is one the URL parser would serialise unchanged (false: it may or may not). */
-export function canonical(url: string): boolean {
-  const match = CANONICAL.exec(url)
-  if (match === null || url.includes('xn--') || DOT_SEGMENT.test(url)) return false
+function canonicalOrigin(origin: string): boolean {
+  const match = ORIGIN.exec(origin)
+  if (match === null || origin.includes('xn--')) return false
   const port = match[2]
   if (port === undefined) return true
   const number = Number(port)
   return number <= 65535 && number !== (match[1] === 'https' ? 443 : 80)
+}
+
+// The origin last found canonical: a server's requests nearly all share one, so its (costlier)
+// test runs once, not per request.
+let knownOrigin = ''
+
+/** True when `url` is one the URL parser would serialise unchanged (false: it may or may not). */
+export function canonical(url: string): boolean {
+  // A host has no `/`: the first one after `//` starts the path.
+  const slash = url.indexOf('/', url.indexOf('//') + 2)
+  if (slash < 0) return false
+  const rest = url.slice(slash)
+  if (!PATH_AND_QUERY.test(rest) || DOT_SEGMENT.test(rest)) return false
+  const origin = url.slice(0, slash)
+  if (origin === knownOrigin) return true
+  if (!canonicalOrigin(origin)) return false
+  knownOrigin = origin
+  return true
 }
 
 /**
