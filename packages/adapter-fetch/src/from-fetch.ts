@@ -29,6 +29,7 @@ import type { ResponseLike } from './_internal/response-shape.ts'
 import { overrideGlobalResponse, takeLight } from './_internal/light-response.ts'
 import type { LightParts } from './_internal/light-response.ts'
 import { isNullBodyStatus, reasonPhrase } from './_internal/status.ts'
+import { utf8 } from './_internal/utf8.ts'
 import { FETCH_CTX_KEY, FETCH_ENV_KEY, FETCH_REQUEST_KEY } from './types.ts'
 import type { FetchRequestHandler } from './types.ts'
 
@@ -81,8 +82,6 @@ type HandlerWithContext = (
   env: unknown,
   ctx: unknown,
 ) => Response | Promise<Response>
-
-const ENCODER = new TextEncoder()
 
 /** The response headers as a PEP 3333 list: hop-by-hop dropped, each Set-Cookie on its own. */
 function responseHeaders(response: Pick<ResponseLike, 'status' | 'headers'>): HeaderList {
@@ -288,7 +287,7 @@ function answerLight(
     return isNullBodyStatus(light.status) ? emptyBody() : headBody(headers)
   }
   if (body === null || body.length === 0 || isNullBodyStatus(light.status)) return emptyBody()
-  return [typeof body === 'string' ? ENCODER.encode(body) : body]
+  return [typeof body === 'string' ? utf8(body) : body]
 }
 
 /** The status line: an empty statusText gets Node's phrase, as on the framework's own server. */

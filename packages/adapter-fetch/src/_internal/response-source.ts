@@ -12,6 +12,7 @@
  */
 import { RuntimeResponse } from './light-response.ts'
 import { onUndici } from './undici-runtime.ts'
+import { utf8 } from './utf8.ts'
 
 interface BodyState {
   stream?: unknown
@@ -35,8 +36,6 @@ function findState(): symbol | undefined {
   return undefined
 }
 
-const ENCODER = new TextEncoder()
-
 /**
  * The whole body of `response` when it was made from a string or bytes and nobody read or
  * locked it, with its stream cancelled; undefined otherwise (read it as a stream).
@@ -49,7 +48,7 @@ export function wholeBody(response: unknown): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined
   const source = body.source
   let bytes: Uint8Array
-  if (typeof source === 'string') bytes = ENCODER.encode(source)
+  if (typeof source === 'string') bytes = utf8(source)
   // The constructor copied it: nobody else holds these bytes.
   else if (source instanceof Uint8Array) bytes = source
   else return undefined
