@@ -61,13 +61,13 @@ export interface FromFetchOptions {
    * `@hono/node-server` does by default (its `overrideGlobalObjects`).
    *
    * On Node, `new Response('Hello')` costs more than a whole hello world through `node:http`.
-   * The light one keeps a string body, the status and the headers as given, and `fromFetch`
-   * sends them from there; any other member (`body`, `text()`, `clone()`…) builds the runtime's
-   * `Response` first, and anything the light one cannot keep as given (a stream, bytes, a bad
-   * status or header) is the runtime's own from the start, so every check and error is the
-   * runtime's. `instanceof Response` holds for both, and for a `Response` from `fetch()`.
-   * Only on Node, and only where the global `Response` is still the runtime's; elsewhere this
-   * does nothing.
+   * The light one keeps a string or bytes body, the status and the headers as given, and
+   * `fromFetch` sends them from there; any other member (`body`, `text()`, `clone()`…) builds
+   * the runtime's `Response` first, and anything the light one cannot keep as given (a stream,
+   * a `Blob`, a bad status or header) is the runtime's own from the start, so every check and
+   * error is the runtime's. `instanceof Response` holds for both, and for a `Response` from
+   * `fetch()`. Only on Node, and only where the global `Response` is still the runtime's;
+   * elsewhere this does nothing. `wsgi serve` turns it on for a fetch app.
    *
    * @defaultValue `false`
    */
