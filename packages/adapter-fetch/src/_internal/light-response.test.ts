@@ -172,6 +172,10 @@ describe('the light Response', () => {
     )
     expect(await fetch('data:text/plain,hey')).toBeInstanceOf(Light)
     expect({}).not.toBeInstanceOf(Light)
+    // A runtime object made through the light class is the runtime's through and through.
+    const runtime = new Light(new Blob(['x']).stream())
+    expect(runtime.constructor).toBe(Native)
+    expect(Object.getPrototypeOf(runtime)).toBe(Native.prototype)
   })
 
   it('keeps a subclass whole: its own members, the runtime behind it', async () => {

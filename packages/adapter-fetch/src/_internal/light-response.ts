@@ -10,19 +10,22 @@
  * keeps its parts here instead, and `fromFetch` reads them straight from the object.
  *
  * Only what the runtime would keep unchanged takes the light path: a string body, a copy of a
- * `Uint8Array` or `ArrayBuffer` body (the runtime copies it too), or none; a
- * plain `init` whose `status` is an integer from 200 to 599 (and no body for 204/205/304), no
- * `statusText`, and headers (a plain object, a list of pairs, or a `Headers`) of token names and
- * latin-1 values without NUL, CR, LF or surrounding whitespace. Everything else (streams,
- * other views, a `Blob`, a bad status, a bad header, a subclass) is the runtime's own object, built at once by its own
- * constructor, so it throws exactly what the runtime throws.
+ * `Uint8Array` or `ArrayBuffer` body (the runtime copies it too), or none; a plain `init` whose
+ * `status` is an integer from 200 to 599 (and no body for 204/205/304), no `statusText`, and
+ * headers (a plain object, a list of pairs, or a `Headers`) of token names and latin-1 values
+ * without NUL, CR, LF or surrounding whitespace. Everything else (streams, other views, a
+ * `Blob`, a bad status, a bad header) is the runtime's own object, made at once by its own
+ * constructor, so it throws exactly what the runtime throws; a subclass of the light class gets
+ * the runtime's object with the subclass's prototype.
  *
  * The light object answers `status`, `ok`, `statusText`, `type`, `url`, `redirected` and
  * `headers` itself; any other member builds the runtime's `Response` from the parts and reads
  * it there. `headers` gives a runtime `Headers` filled as the constructor would fill it, and a
- * change made through it reaches the built `Response` and `fromFetch`. The one difference left:
- * a `Headers` taken before something built the `Response` stays the light object's, so a change
- * made through it after that is not seen (undici's `headers` is the `Response`'s own for life).
+ * change made through it reaches the built `Response` and `fromFetch`. Two differences are
+ * left: a `Headers` taken before something built the `Response` stays the light object's, so a
+ * change made through it after that is not seen (undici's `headers` is the `Response`'s own for
+ * life); and a runtime object made through the light class has the runtime's class as its
+ * `constructor` (as a `Response` from `fetch()` has).
  *
  * @module
  */
