@@ -31,6 +31,20 @@ const Fastify = (await load('fastify')).default
 const express = (await load('express')).default
 const { createAdaptorServer } = await load('@hono/node-server')
 
+// The runtime's `Response`, before `@hono/node-server` (the `fetch-*` stacks' host) puts its
+// own in its place for the rest of the process.
+const runtimeResponse = globalThis.Response
+
+/** Make `value` the global `Response` (a property as the runtime defines it). */
+function setGlobalResponse(value) {
+  Object.defineProperty(globalThis, 'Response', {
+    value,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  })
+}
+
 /**
  * @typedef {import('./lib/suite.mjs').FarSide} FarSide
  * @typedef {import('./lib/suite.mjs').Running} Running
@@ -412,6 +426,28 @@ export const STACKS = [
     label: 'fromFetch(handler) on makeServer',
     far: 'fetch',
     serve: (far, wrap) => serveSimple(wrap(fetchAdapter.fromFetch(far.fetch))),
+  },
+  {
+    // What `wsgi serve` gives a fetch app: the light global `Response` in the runtime's place
+    // (not over `@hono/node-server`'s, which an earlier stack in this process may have left),
+    // and whatever was global before once the server closed, so the next stacks keep theirs.
+    id: 'fetch-from-light',
+    label: 'fromFetch(handler, { overrideGlobalResponse }) on makeServer',
+    far: 'fetch',
+    serve: async (far, wrap) => {
+      const before = globalThis.Response
+      setGlobalResponse(runtimeResponse)
+      const app = fetchAdapter.fromFetch(far.fetch, { overrideGlobalResponse: true })
+      if (globalThis.Response === runtimeResponse) throw new Error('no light Response here')
+      const running = await serveSimple(wrap(app))
+      return {
+        ...running,
+        close: async () => {
+          await running.close()
+          setGlobalResponse(before)
+        },
+      }
+    },
   },
   {
     id: 'fetch-rt',
