@@ -258,13 +258,13 @@ function answer(
   const headers = responseHeaders(response)
   startResponse(statusLine(response), headers)
 
-  const head = environ.REQUEST_METHOD.toUpperCase() === 'HEAD'
-  if (head || isNullBodyStatus(response.status)) {
+  const none = bodiless(environ, response.status, headers)
+  if (none !== undefined) {
     // Without this, a HEAD on an endless source (SSE) would keep it producing forever.
     bodyReader(response)
       ?.cancel()
       .catch(() => undefined)
-    return head && !isNullBodyStatus(response.status) ? headBody(headers) : emptyBody()
+    return none
   }
   // A string or bytes body, as a one-item list (what the stream would have given).
   const whole = wholeBody(response)
@@ -282,12 +282,26 @@ function answerLight(
 ): ResponseBody {
   const headers = responseHeaders(light)
   startResponse(statusLine(light), headers)
+  const none = bodiless(environ, light.status, headers)
+  if (none !== undefined) return none
   const body = light.body
-  if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD') {
-    return isNullBodyStatus(light.status) ? emptyBody() : headBody(headers)
-  }
-  if (body === null || body.length === 0 || isNullBodyStatus(light.status)) return emptyBody()
+  if (body === null || body.length === 0) return emptyBody()
   return [typeof body === 'string' ? utf8(body) : body]
+}
+
+/**
+ * The answer of a HEAD request or a null-body status: no body, and for HEAD the GET's
+ * `Content-Length` or none (see {@link headBody}); undefined when the response sends its body.
+ */
+function bodiless(
+  environ: WSGIEnvironment,
+  status: number,
+  headers: HeaderList,
+): ResponseBody | undefined {
+  const nullBody = isNullBodyStatus(status)
+  if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD')
+    return nullBody ? emptyBody() : headBody(headers)
+  return nullBody ? emptyBody() : undefined
 }
 
 /** The status line: an empty statusText gets Node's phrase, as on the framework's own server. */
