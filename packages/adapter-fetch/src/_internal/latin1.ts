@@ -24,8 +24,16 @@ function escapeCode(code: number): string {
  *   `quoteLatin1` does).
  */
 export function escapeRaw(s: string, extra = ''): string {
-  let out = ''
-  for (let i = 0; i < s.length; i++) {
+  // Nearly every part needs no escape: found by one scan, it is returned as it is (building the
+  // copy character by character costs several times the scan).
+  let i = 0
+  for (; i < s.length; i++) {
+    const code = s.charCodeAt(i)
+    if (code <= 0x20 || code >= 0x7f || code === 0x23 || extra.includes(s.charAt(i))) break
+  }
+  if (i === s.length) return s
+  let out = s.slice(0, i)
+  for (; i < s.length; i++) {
     const ch = s.charAt(i)
     const code = s.charCodeAt(i)
     if (code > 0xff) {

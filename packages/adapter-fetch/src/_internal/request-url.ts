@@ -24,6 +24,12 @@ function stringKey(environ: WSGIEnvironment, key: string): string {
 // brackets or a reg-name (unreserved, pct-encoded and sub-delims characters).
 const HOST_HEADER = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/
 
+// The origin made from the last valid `Host`: a server's requests nearly all name the same host,
+// so the test and the concatenation run once, and every request gets the same string.
+let lastHost = ''
+let lastScheme = ''
+let lastOrigin = ''
+
 /**
  * `scheme://host[:port]` of the environ: `HTTP_HOST` verbatim, else `SERVER_NAME` with
  * `SERVER_PORT` unless it is the scheme's default (as `applicationURI` does), an IPv6 literal in
@@ -38,13 +44,17 @@ export function environOrigin(environ: WSGIEnvironment): string {
   const scheme = stringKey(environ, 'wsgi.url_scheme') || 'http'
   const httpHost = environ['HTTP_HOST']
   if (httpHost !== undefined && httpHost !== '') {
+    if (httpHost === lastHost && scheme === lastScheme) return lastOrigin
     if (!HOST_HEADER.test(httpHost)) {
       throw new WSGIError(
         'ERR_WSGI_BAD_REQUEST',
         `The Host header is not a valid host[:port] (got ${describe(httpHost)})`,
       )
     }
-    return `${scheme}://${httpHost}`
+    lastHost = httpHost
+    lastScheme = scheme
+    lastOrigin = `${scheme}://${httpHost}`
+    return lastOrigin
   }
   let host = stringKey(environ, 'SERVER_NAME') || 'localhost'
   if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`
