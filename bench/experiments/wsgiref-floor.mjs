@@ -14,6 +14,15 @@
  *
  * With `?drop=log,check` (see `DROP` below) it leaves those duties out.
  *
+ * With `?from=koa` (or `express`, `fastify`, `hono`) it is the floor of the `from*` rows: the
+ * same environ and access-log line, and then the framework's own listener on the server's own
+ * `req`/`res` (Hono through `@hono/node-server`'s listener, its baseline's), as the pass-through
+ * hands them over, with nothing of ours in between: what `fromKoa(app)` on the simple server
+ * would cost if the pass-through itself cost nothing. The log line's size is the response's
+ * `Content-Length` (every workload's response has one).
+ *
+ *   node bench/src/ab.mjs 'file://'$PWD'/bench/experiments/wsgiref-floor.mjs?from=koa' koa hello
+ *
  * @module
  */
 import { checkHeaderList } from '../../packages/core/dist/handlers/check-headers.js'
@@ -63,6 +72,48 @@ const noWrite = () => {
 // `wsgi.input` instead, as the floor bridges read), `server` the `Server` header, `environ` the
 // whole environ (the floor bridges' least one instead).
 const DROP = new Set((new URL(import.meta.url).searchParams.get('drop') ?? '').split(','))
+const FROM = new URL(import.meta.url).searchParams.get('from')
+
+/**
+ * The framework's own listener for `?from=`.
+ *
+ * @param {string} name
+ * @returns {Promise<(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>}
+ */
+async function frameworkListener(name) {
+  if (name === 'koa') return (await import('../src/apps/koa.mjs')).koaApp().callback()
+  if (name === 'express') return (await import('../src/apps/express.mjs')).expressApp()
+  if (name === 'fastify') {
+    const fastify = (await import('../src/apps/fastify.mjs')).fastifyApp()
+    await fastify.ready()
+    return (req, res) => {
+      fastify.routing(req, res)
+    }
+  }
+  if (name === 'hono') {
+    const { getRequestListener } = await import('@hono/node-server')
+    return getRequestListener((await import('../src/apps/hono.mjs')).honoApp().fetch)
+  }
+  throw new Error(`?from=${name}: koa, express, fastify or hono`)
+}
+
+/** @type {((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined} */
+let framework
+
+/**
+ * The access-log line of a response the framework sent.
+ *
+ * @this {import('node:http').ServerResponse & { req: import('node:http').IncomingMessage }}
+ */
+function logFinished() {
+  const req = this.req
+  const address = req.socket.remoteAddress ?? '-'
+  const size = this.getHeader('content-length') ?? '-'
+  log.write(
+    `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${this.statusCode} ${String(size)}\n`,
+  )
+}
+
 /**
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
@@ -86,6 +137,13 @@ function listener(req, res) {
     env['wsgi.multiprocess'] = false
     env['wsgi.file_wrapper'] = makeFileWrapper
     dropUnset(env)
+  }
+  if (framework !== undefined) {
+    // The environ is made, as the simple server makes it, and handed to nobody: the pass-through
+    // gives the framework the server's own objects.
+    if (!DROP.has('log')) res.once('finish', logFinished)
+    framework(req, res)
+    return
   }
   let status = ''
   /** @type {Array<[string, string]>} */
@@ -124,6 +182,7 @@ function listener(req, res) {
 
 /** @returns {Promise<import('../src/stacks/index.mjs').Running>} */
 export async function start() {
+  if (FROM !== null) framework = await frameworkListener(FROM)
   const running = await serveListener(listener)
   base.SERVER_PORT = String(running.port)
   return running
