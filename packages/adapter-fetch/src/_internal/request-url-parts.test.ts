@@ -58,6 +58,19 @@ describe('requestURLParts(url)', () => {
     expect(outcome(requestURLParts, url)).toEqual(outcome(parsed, url))
   })
 
+  it('agrees with the URL parser for a host seen before, under the other scheme too', () => {
+    for (const url of [
+      'http://example.com:443/a',
+      'http://example.com:443/b?x',
+      'https://example.com:443/c',
+      'http://example.com:443/d',
+      'http://Example.com:443/e',
+      'http://example.com:443/f',
+    ]) {
+      expect(outcome(requestURLParts, url)).toEqual(outcome(parsed, url))
+    }
+  })
+
   it('agrees with the URL parser on generated URLs', () => {
     const chars = fc.constantFrom(
       ...'abcXYZ019-._~!$&()*+,;=:@/%?#\'"<>`{}|^[]\\ é'.split(''),

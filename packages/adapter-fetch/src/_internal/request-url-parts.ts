@@ -92,6 +92,13 @@ function isPlainPort(port: string, deflt: string): boolean {
   return Number(port) <= 65535
 }
 
+// The last authority found plain, and its parts: a server's requests nearly all share one, so
+// its tests run once, not per request.
+let lastAuthority = ''
+let lastScheme = ''
+let lastHostname = ''
+let lastPort = ''
+
 /** The parts of `url` by hand, or undefined when only the URL parser can say. */
 function plainParts(url: string): URLParts | undefined {
   let scheme: string
@@ -108,11 +115,22 @@ function plainParts(url: string): URLParts | undefined {
   const slash = url.indexOf('/', start)
   if (slash === -1) return undefined
   const authority = url.slice(start, slash)
-  const colon = authority.indexOf(':')
-  const hostname = colon === -1 ? authority : authority.slice(0, colon)
-  const port = colon === -1 ? '' : authority.slice(colon + 1)
-  if (!isPlainHost(hostname)) return undefined
-  if (colon !== -1 && !isPlainPort(port, scheme === 'https' ? '443' : '80')) return undefined
+  let hostname: string
+  let port: string
+  if (authority === lastAuthority && scheme === lastScheme) {
+    hostname = lastHostname
+    port = lastPort
+  } else {
+    const colon = authority.indexOf(':')
+    hostname = colon === -1 ? authority : authority.slice(0, colon)
+    port = colon === -1 ? '' : authority.slice(colon + 1)
+    if (!isPlainHost(hostname)) return undefined
+    if (colon !== -1 && !isPlainPort(port, scheme === 'https' ? '443' : '80')) return undefined
+    lastAuthority = authority
+    lastScheme = scheme
+    lastHostname = hostname
+    lastPort = port
+  }
   let query = -1
   for (let i = slash; i < url.length; i++) {
     const c = url.charCodeAt(i)
