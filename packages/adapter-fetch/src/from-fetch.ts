@@ -298,10 +298,8 @@ function bodiless(
   status: number,
   headers: HeaderList,
 ): ResponseBody | undefined {
-  const nullBody = isNullBodyStatus(status)
-  if (environ.REQUEST_METHOD.toUpperCase() === 'HEAD')
-    return nullBody ? emptyBody() : headBody(headers)
-  return nullBody ? emptyBody() : undefined
+  if (isNullBodyStatus(status)) return emptyBody()
+  return environ.REQUEST_METHOD.toUpperCase() === 'HEAD' ? headBody(headers) : undefined
 }
 
 /** The status line: an empty statusText gets Node's phrase, as on the framework's own server. */

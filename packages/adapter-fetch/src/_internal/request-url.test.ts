@@ -9,7 +9,7 @@ function environ(keys: Record<string, unknown>): WSGIEnvironment {
 }
 
 describe('environOrigin(environ)', () => {
-  it('is the scheme and the Host header, the same string for the same host again', () => {
+  it('is the scheme and the Host header, and the same origin for the same host again', () => {
     const first = environOrigin(environ({ HTTP_HOST: 'example.com:8080' }))
     expect(first).toBe('http://example.com:8080')
     expect(environOrigin(environ({ HTTP_HOST: 'example.com:8080' }))).toBe(first)
