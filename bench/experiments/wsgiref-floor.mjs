@@ -23,12 +23,19 @@
  *
  *   node bench/src/ab.mjs 'file://'$PWD'/bench/experiments/wsgiref-floor.mjs?from=koa' koa hello
  *
+ * With `&via=pass-through` as well, the framework runs under core's `runPassThrough` (the head
+ * rewrite, the byte count, the settling on end or close) with a route that decides nothing (no
+ * `ServerHandler`), and the log line takes the status and size it reports: between this and the
+ * `fromKoa` row is the cost of the simple server's handler objects, between it and the plain
+ * `?from=koa` the cost of the pass-through's own bookkeeping.
+ *
  * @module
  */
 import { checkHeaderList } from '../../packages/core/dist/handlers/check-headers.js'
 import { checkStatus, statusCode } from '../../packages/core/dist/handlers/status.js'
 import { fillRequestEnviron } from '../../packages/core/dist/node/environ.js'
 import { addExtensionEnviron } from '../../packages/core/dist/node/extension-environ.js'
+import { runPassThrough } from '../../packages/core/dist/node/pass-through.js'
 import {
   RequestBody,
   dropUnset,
@@ -50,6 +57,7 @@ import { readAll } from '../src/apps/native.mjs'
 import { WSGI_VERSION, floorEnviron, wholeInput } from './floor-parts.mjs'
 
 /** @typedef {import('@wsgi/core').WSGIEnvironment} WSGIEnvironment */
+/** @typedef {import('../../packages/core/dist/node/pass-through.js').NativeSent} NativeSent */
 
 /** @type {Record<string, string>} */
 const base = {
@@ -73,6 +81,24 @@ const noWrite = () => {
 // whole environ (the floor bridges' least one instead).
 const DROP = new Set((new URL(import.meta.url).searchParams.get('drop') ?? '').split(','))
 const FROM = new URL(import.meta.url).searchParams.get('from')
+const VIA = new URL(import.meta.url).searchParams.get('via') === 'pass-through'
+// What the route names as the handler's startResponse and app: never called on the pass-through.
+const noStart = () => {
+  throw new Error('not on this floor')
+}
+
+/**
+ * The access-log line of a response sent on the pass-through (`?via=pass-through`).
+ *
+ * @param {import('node:http').IncomingMessage} req
+ * @param {NativeSent} sent
+ */
+function logSent(req, sent) {
+  const address = req.socket.remoteAddress ?? '-'
+  log.write(
+    `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${sent.status} ${sent.bytes}\n`,
+  )
+}
 
 /**
  * The framework's own listener for `?from=`.
@@ -139,6 +165,28 @@ function listener(req, res) {
     dropUnset(env)
   }
   if (framework !== undefined) {
+    if (VIA) {
+      const environ = /** @type {WSGIEnvironment} */ (env)
+      /** @type {import('../../packages/core/dist/node/pass-through.js').NativeRoute} */
+      const route = {
+        environ,
+        startResponse: noStart,
+        nativeApp: noStart,
+        request: req,
+        response: res,
+        serverSoftware: softwareVersion,
+        beforeNativeHead() {},
+        nativeBodyRead() {},
+        closesForNativeBody() {
+          return false
+        },
+        nativeEnded() {},
+      }
+      void runPassThrough(route, environ, framework, undefined).then((sent) => {
+        if (!DROP.has('log')) logSent(req, /** @type {NativeSent} */ (sent))
+      })
+      return
+    }
     // The environ is made, as the simple server makes it, and handed to nobody: the pass-through
     // gives the framework the server's own objects.
     if (!DROP.has('log')) res.once('finish', logFinished)
