@@ -72,6 +72,8 @@ const FETCH_SERVER = 'fetch handler on a server'
 const PYTHON_APP = 'Python WSGI app (Flask)'
 const FRAMEWORK_ALONE = 'framework alone'
 const FLOOR = 'diagnostic: the framework on its own server, no bridge (the floor)'
+/** The note of an A/A row: the baseline against a second process of itself (see the report). */
+export const NOISE = 'diagnostic: the baseline again (A/A), the noise of this run'
 
 /** @type {Group[]} */
 export const GROUPS = [
@@ -90,6 +92,7 @@ export const GROUPS = [
       ),
       peer('fetch-hono-server', 'hello world'),
       peer('fetch-whatwg', 'hello world'),
+      ours('node-again', 'hello world', undefined, NOISE),
     ],
   },
   {
@@ -107,7 +110,11 @@ export const GROUPS = [
     kind: 'rate',
     baseline: 'koa',
     workloads: ['hello', 'echo'],
-    contenders: [ours('koa-to', MOUNT, GOALS.mount), ours('koa-from', FRAMEWORK, GOALS.framework)],
+    contenders: [
+      ours('koa-to', MOUNT, GOALS.mount),
+      ours('koa-from', FRAMEWORK, GOALS.framework),
+      ours('koa-again', FRAMEWORK_ALONE, undefined, NOISE),
+    ],
   },
   {
     id: 'fastify',
@@ -236,6 +243,7 @@ export const GROUPS = [
       ours('express', FRAMEWORK_ALONE, undefined, FLOOR),
       ours('koa', FRAMEWORK_ALONE, undefined, FLOOR),
       ours('fastify', FRAMEWORK_ALONE, undefined, FLOOR),
+      ours('node-again', 'hello world', undefined, NOISE),
     ],
   },
 ]

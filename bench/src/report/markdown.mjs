@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-import { RSS_GOAL } from '../plan.mjs'
+import { NOISE, RSS_GOAL } from '../plan.mjs'
 import { formatCount, formatMiB, formatRatio, median } from './stats.mjs'
 
 /** @typedef {import('../measure.mjs').Row} Row */
@@ -252,6 +252,26 @@ const anchor = (heading) =>
     .replaceAll(' ', '-')
 
 /**
+ * The run's noise: each A/A row (a baseline against a second process of itself), which reads
+ * 1.00 on a quiet machine.
+ *
+ * @param {Row[]} rows
+ * @returns {string[]}
+ */
+function noiseLines(rows) {
+  const measured = rows.filter((r) => r.note === NOISE && r.status === 'ok' && r.ratios.length > 0)
+  if (measured.length === 0) return []
+  const each = measured.map(
+    (r) =>
+      `${r.baselineLabel}, ${WORKLOAD_TITLES[r.workload] ?? r.workload}: ${formatRatio(r.ratios)}`,
+  )
+  return [
+    `- Noise: each baseline marked A/A against a second process of itself (1.00 on a quiet machine): ${each.join('; ')}. ` +
+      'A row that far from its goal is not told apart from it by this run.',
+  ]
+}
+
+/**
  * BENCHMARKS.md.
  *
  * @param {Row[]} rows
@@ -284,6 +304,7 @@ export function renderMarkdown(rows, info, chartPath) {
     info.pinning === undefined
       ? '- CPU pinning: none (needs Linux, `taskset` and two CPUs): servers and load share the CPUs'
       : `- CPU pinning: every server on CPU ${info.pinning.server} (one process), the load generator on CPU ${info.pinning.client}`,
+    ...noiseLines(rows),
     '',
     `![A/B ratios: median, min–max whiskers, goal marks](${chartPath})`,
     '',

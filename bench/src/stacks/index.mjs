@@ -58,6 +58,7 @@ const SIMPLE = /** @type {[string, string]} */ (['@wsgi/core/simple-server', 'ma
 /** @type {Record<string, StackInfo>} */
 export const STACKS = {
   node: stack('raw node:http handler', 'node'),
+  'node-again': stack('raw node:http handler, a second process', 'node'),
   simple: stack('gateway app on makeServer', 'node', [SIMPLE]),
   listener: stack('gateway app, toNodeListener on node:http', 'node', [
     ['@wsgi/core/node', 'toNodeListener'],
@@ -92,6 +93,7 @@ export const STACKS = {
   ]),
 
   koa: stack('Koa app on its own server', 'koa'),
+  'koa-again': stack('Koa app on its own server, a second process', 'koa'),
   'koa-to': stack('toKoa(app) in Koa', 'koa', [['@wsgi/adapter-koa', 'toKoa']]),
   'koa-from': stack('fromKoa(app) on makeServer', 'koa', [
     ['@wsgi/adapter-koa', 'fromKoa'],

@@ -22,6 +22,8 @@ import { serveListener, serveSimple } from './node.mjs'
 export const stacks = {
   // koa.listen() is http.createServer(koa.callback()).listen().
   koa: () => serveListener(koaApp().callback()),
+  // The same server in a second process: the A/A row, how far a ratio moves with nothing changed.
+  'koa-again': () => serveListener(koaApp().callback()),
 
   'koa-to': async () => {
     const { toKoa } = await import('@wsgi/adapter-koa')

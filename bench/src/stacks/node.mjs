@@ -41,6 +41,8 @@ export async function serveSimple(app) {
 /** @type {Record<string, () => Promise<Running>>} */
 export const stacks = {
   node: () => serveListener(nodeHandler),
+  // The same server in a second process: the A/A row, how far a ratio moves with nothing changed.
+  'node-again': () => serveListener(nodeHandler),
 
   simple: () => serveSimple(gatewayApp),
 
