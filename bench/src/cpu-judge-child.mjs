@@ -16,13 +16,32 @@
  *
  * @module
  */
+import { spawnSync } from 'node:child_process'
 import { Server as HttpServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { Server as NetServer } from 'node:net'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import { MemoryClient } from './cpu-judge-wire.mjs'
+import { MALLOC_TUNABLES, SERVER_FLAGS, serverEnv } from './spawn.mjs'
+
+// Run by hand (to set a stack beside its floor, or under --cpu-prof): run again as the judge runs
+// it, with the bench servers' environment and flags. glibc reads its tunables only at start, and
+// without them every 64 KiB body is a fresh mapping: an echo then costs several times its CPU.
+if (!(process.env['GLIBC_TUNABLES'] ?? '').includes(MALLOC_TUNABLES)) {
+  const again = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      ...SERVER_FLAGS,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit', env: serverEnv() },
+  )
+  process.exit(again.status ?? 1)
+}
 
 const [tree = '', stack = '', workload = 'hello', ...numbers] = process.argv.slice(2)
 const [rounds = 5, requests = 10_000, warmup = 10_000, depth = 1] = numbers.map(Number)
