@@ -88,15 +88,16 @@ const noStart = () => {
 }
 
 /**
- * The access-log line of a response sent on the pass-through (`?via=pass-through`).
+ * Write the access-log line of `req`'s response, as the simple server writes it.
  *
  * @param {import('node:http').IncomingMessage} req
- * @param {NativeSent} sent
+ * @param {string | number} code
+ * @param {string | number} size
  */
-function logSent(req, sent) {
+function logResponse(req, code, size) {
   const address = req.socket.remoteAddress ?? '-'
   log.write(
-    `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${sent.status} ${sent.bytes}\n`,
+    `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${code} ${size}\n`,
   )
 }
 
@@ -132,12 +133,7 @@ let framework
  * @this {import('node:http').ServerResponse & { req: import('node:http').IncomingMessage }}
  */
 function logFinished() {
-  const req = this.req
-  const address = req.socket.remoteAddress ?? '-'
-  const size = this.getHeader('content-length') ?? '-'
-  log.write(
-    `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${this.statusCode} ${String(size)}\n`,
-  )
+  logResponse(this.req, this.statusCode, String(this.getHeader('content-length') ?? '-'))
 }
 
 /**
@@ -183,7 +179,8 @@ function listener(req, res) {
         nativeEnded() {},
       }
       void runPassThrough(route, environ, framework, undefined).then((sent) => {
-        if (!DROP.has('log')) logSent(req, /** @type {NativeSent} */ (sent))
+        const { status, bytes } = /** @type {NativeSent} */ (sent)
+        if (!DROP.has('log')) logResponse(req, status, bytes)
       })
       return
     }
@@ -220,9 +217,7 @@ function listener(req, res) {
     res.writeHead(code, status.slice(4), flat)
     res.end(chunk)
     if (DROP.has('log')) return
-    const address = req.socket.remoteAddress ?? '-'
-    const line = `${address.startsWith('::ffff:') ? address.slice(7) : address} - - [${logDateTimeString()}] "${escapeControl(req.method ?? '')} ${escapeControl(req.url ?? '')} HTTP/${escapeControl(req.httpVersion)}" ${status.slice(0, 3)} ${chunk.length}\n`
-    log.write(line)
+    logResponse(req, status.slice(0, 3), chunk.length)
   }
   if ('then' in result) void result.then(send)
   else send(result)
