@@ -31,36 +31,84 @@ export function findOutHeaders(res: ServerResponse): void {
   )
 }
 
-/** The header fields of `headers` (any form `_storeHeader` takes), as name/value pairs. */
-function fieldsOf(res: NodeResponse, headers: HeaderArg): [string, unknown][] {
-  const fields: [string, unknown][] = []
-  if (headers === null || headers === undefined) return fields
+/**
+ * The header fields of `headers` (any form `_storeHeader` takes) as one flat list, name then
+ * value: a flat list is returned as it is, the others make one array.
+ */
+function flatFields(table: unknown, headers: HeaderArg): readonly unknown[] {
+  if (headers === null || headers === undefined) return []
   if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const entry of headers as [string, unknown][]) fields.push([entry[0], entry[1]])
-    } else {
-      for (let i = 0; i < headers.length; i += 2) {
-        fields.push([headers[i] as string, headers[i + 1]])
-      }
-    }
+    if (headers.length === 0 || !Array.isArray(headers[0])) return headers
+    const fields: unknown[] = []
+    for (const entry of headers as [string, unknown][]) fields.push(entry[0], entry[1])
     return fields
   }
-  const table =
-    kOutHeaders === undefined ? undefined : (res as unknown as Record<symbol, unknown>)[kOutHeaders]
+  const fields: unknown[] = []
   const record = headers as Record<string, unknown>
   for (const key of Object.keys(record)) {
     const value = record[key]
-    if (headers === table) {
-      const entry = value as [string, unknown]
-      fields.push([entry[0], entry[1]])
-    } else {
-      fields.push([key, value])
-    }
+    // Node's table: { lowercased name: [name, value] }.
+    if (headers === table)
+      fields.push((value as [string, unknown])[0], (value as [string, unknown])[1])
+    else fields.push(key, value)
   }
   return fields
 }
 
-/** How a head that goes out with the end of its response ends (see {@link rewriteHead}). */
+/** What a head's names say (see {@link HeadScan.field}). */
+class HeadScan {
+  // Names a Connection header lists: hop-by-hop too.
+  named: Set<string> | undefined = undefined
+  // A field is dropped: the head is rewritten.
+  change = false
+  length = false
+  date = false
+  server = false
+  readonly res: NodeResponse
+
+  constructor(res: NodeResponse) {
+    this.res = res
+  }
+
+  /** Note one field: `lower` is `name` lower-cased (Node's table key), or undefined. */
+  field(name: string, lower: string | undefined, value: unknown): void {
+    if (isDropped(lower ?? name, true)) this.change = true
+    // Only a name of one of these lengths is one of the names below: lower-case no other.
+    const size = name.length
+    if (size !== 4 && size !== 6 && size !== 7 && size !== 10 && size !== 14 && size !== 17) return
+    const key = lower ?? name.toLowerCase()
+    if (key === 'content-length' || key === 'trailer') this.length = true
+    else if (key === 'transfer-encoding') {
+      // The synthetic response framed it itself: no length there, so the server chunks it.
+      this.length = true
+      this.res._contentLength = null
+    } else if (key === 'date') this.date = true
+    else if (key === 'server') this.server = true
+    else if (key === 'connection') this.named = connectionNamed(String(value), this.named)
+  }
+
+  /**
+   * Every field of `headers`. Node's own table is a dictionary (a null-prototype object), slow
+   * to walk with `for...in`: its keys are taken once, already lower-cased, and no array of
+   * fields is made (this runs for every response on the pass-through).
+   */
+  fields(table: unknown, headers: HeaderArg): void {
+    if (headers === null || headers === undefined) return
+    if (headers === table) {
+      const record = headers as Record<string, [string, unknown]>
+      for (const key of Object.keys(record)) {
+        const entry = record[key]
+        if (entry !== undefined) this.field(entry[0], key, entry[1])
+      }
+      return
+    }
+    const fields = flatFields(table, headers)
+    for (let i = 0; i < fields.length; i += 2)
+      this.field(fields[i] as string, undefined, fields[i + 1])
+  }
+}
+
+/** How a head that goes out with the end of its response ends (see {@link storeHead}). */
 export interface HeadEnd {
   /** The handler's `Connection: close` for a body too large to drain. */
   readonly close: boolean
@@ -71,52 +119,47 @@ export interface HeadEnd {
 const OPEN: HeadEnd = { close: false, empty: false }
 
 /**
- * The head as the synthetic path writes it: `Server` first (unless the listener sent one), the
- * listener's headers without the hop-by-hop ones, and an implicit `Content-Length` (Node's, for
- * `res.end(data)`) after `Date`, where the synthetic path finds it. For a head that goes out
- * with the end of the response (`ending`), the handler's `Content-Length: 0` (wsgiref's
- * `finish_content`) and `Connection: close` come last, after `Date`. Returns the first line and
- * the headers to hand to Node (`headers` itself when only the `Server` line changes).
+ * Hand Node's own `_storeHeader` (`store`, called on `res`) the head as the synthetic path
+ * writes it: `Server` first (unless the listener sent one), the listener's headers without the
+ * hop-by-hop ones, and an implicit `Content-Length` (Node's, for `res.end(data)`) after `Date`,
+ * where the synthetic path finds it. For a head that goes out with the end of the response
+ * (`ending`), the handler's `Content-Length: 0` (wsgiref's `finish_content`) and
+ * `Connection: close` come last, after `Date`. `headers` itself goes to Node when only the
+ * `Server` line changes.
  */
-export function rewriteHead(
+export function storeHead(
   res: NodeResponse,
+  store: NodeResponse['_storeHeader'],
   firstLine: string,
   headers: HeaderArg,
   software: string | undefined,
   ending: HeadEnd = OPEN,
-): [string, HeaderArg] {
+): void {
   const { close, empty } = ending
-  const fields = fieldsOf(res, headers)
-  let named: Set<string> | undefined
-  let change = close || empty
-  let length = false
-  let date = false
-  let server = false
-  for (const [name, value] of fields) {
-    const lower = name.toLowerCase()
-    if (lower === 'content-length' || lower === 'trailer') length = true
-    else if (lower === 'transfer-encoding') {
-      // The synthetic response framed it itself: no length there, so the server chunks it.
-      length = true
-      res._contentLength = null
-    } else if (lower === 'date') date = true
-    else if (lower === 'server') server = true
-    else if (lower === 'connection') named = connectionNamed(String(value), named)
-    if (isDropped(name, true)) change = true
+  const table =
+    kOutHeaders === undefined ? undefined : (res as unknown as Record<symbol, unknown>)[kOutHeaders]
+  const scan = new HeadScan(res)
+  scan.fields(table, headers)
+  const named = scan.named
+  const line =
+    software === undefined || scan.server ? firstLine : `${firstLine}Server: ${software}\r\n`
+  const implicitLength = !scan.length && res._hasBody && typeof res._contentLength === 'number'
+  if (!scan.change && !close && !empty && named === undefined && !implicitLength) {
+    store.call(res, line, headers)
+    return
   }
-  const line = software === undefined || server ? firstLine : `${firstLine}Server: ${software}\r\n`
-  const implicitLength = !length && res._hasBody && typeof res._contentLength === 'number'
-  if (!change && named === undefined && !implicitLength) return [line, headers]
+  const fields = flatFields(table, headers)
   const flat: unknown[] = []
-  for (const [name, value] of fields) {
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i] as string
     if (isDropped(name, true) || named?.has(name.toLowerCase()) === true) continue
-    flat.push(name, value)
+    flat.push(name, fields[i + 1])
   }
-  if ((implicitLength || close || empty) && !date && res.sendDate) {
+  if ((implicitLength || close || empty) && !scan.date && res.sendDate) {
     flat.push('Date', new Date().toUTCString())
   }
   if (implicitLength) flat.push('Content-Length', String(res._contentLength))
   else if (empty) flat.push('Content-Length', '0')
   if (close) flat.push('Connection', 'close')
-  return [line, flat]
+  store.call(res, line, flat)
 }

@@ -25,7 +25,7 @@ import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } fr
 import { NODE_RESPONSE_KEY, clientLeft } from './extension-environ.ts'
 import { hasBody } from './request-body.ts'
 import { abortedError } from './synthetic-request.ts'
-import { findOutHeaders, rewriteHead } from './native-head.ts'
+import { findOutHeaders, storeHead } from './native-head.ts'
 import type { HeadEnd, HeaderArg, NodeResponse } from './native-head.ts'
 
 /** What a server handler offers a listener app for one request (see the module notes). */
@@ -202,15 +202,14 @@ class NativeWatch {
   /** Store the head the handler would write (`ending`: it goes out with the end, whole). */
   store(ending?: HeadEnd): void {
     this.route.beforeNativeHead()
-    const res = this.res
-    const [line, rewritten] = rewriteHead(
-      res,
+    storeHead(
+      this.res,
+      this.storeHeader,
       this.firstLine,
       this.fields,
       this.route.serverSoftware,
       ending,
     )
-    this.storeHeader.call(res, line, rewritten)
   }
 
   // A response with no body bytes at all, ending now: the synthetic path sends it whole, and a
