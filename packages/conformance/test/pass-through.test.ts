@@ -3,7 +3,7 @@
  * path send the same bytes and log lines for a head in every form Node's `_storeHeader` takes
  * (its own header table, a flat list, a list of pairs, a plain object) with hop-by-hop headers
  * in each, a `Connection` header that names another, an implicit `Content-Length`, and the
- * listener's own `Date` and `Server`.
+ * listener's own `Date` and `Server`, each for GET and HEAD.
  *
  * @module
  */
@@ -111,5 +111,10 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
 
 describePassThrough('fromNodeListener', () => fromNodeListener(listener), [
   ...Object.keys(ROUTES).map((path) => [`the head of ${path}`, getRequest(path)] as const),
+  // HEAD: Node sends neither a length nor chunks; the handler's Content-Length: 0 unless the
+  // head has a length.
+  ...Object.keys(ROUTES).map(
+    (path) => [`HEAD ${path}`, `HEAD ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`] as const,
+  ),
   ...BODY_CASES,
 ])

@@ -62,6 +62,7 @@ class HeadScan {
   // A field is dropped: the head is rewritten.
   change = false
   length = false
+  contentLength = false
   date = false
   server = false
   readonly res: NodeResponse
@@ -77,7 +78,10 @@ class HeadScan {
     const size = name.length
     if (size !== 4 && size !== 6 && size !== 7 && size !== 10 && size !== 14 && size !== 17) return
     const key = lower ?? name.toLowerCase()
-    if (key === 'content-length' || key === 'trailer') this.length = true
+    if (key === 'content-length') {
+      this.length = true
+      this.contentLength = true
+    } else if (key === 'trailer') this.length = true
     else if (key === 'transfer-encoding') {
       // The synthetic response framed it itself: no length there, so the server chunks it.
       this.length = true
@@ -112,7 +116,10 @@ class HeadScan {
 export interface HeadEnd {
   /** The handler's `Connection: close` for a body too large to drain. */
   readonly close: boolean
-  /** No body byte follows a head Node would chunk: the handler's `Content-Length: 0` instead. */
+  /**
+   * No body byte follows (a head Node would chunk, or a HEAD response's): the handler's
+   * `Content-Length: 0`, unless the head has a length.
+   */
   readonly empty: boolean
 }
 
@@ -135,12 +142,13 @@ export function storeHead(
   software: string | undefined,
   ending: HeadEnd = OPEN,
 ): void {
-  const { close, empty } = ending
+  const close = ending.close
   const table =
     kOutHeaders === undefined ? undefined : (res as unknown as Record<symbol, unknown>)[kOutHeaders]
   const scan = new HeadScan(res)
   scan.fields(table, headers)
   const named = scan.named
+  const empty = ending.empty && !scan.contentLength
   const line =
     software === undefined || scan.server ? firstLine : `${firstLine}Server: ${software}\r\n`
   const implicitLength = !scan.length && res._hasBody && typeof res._contentLength === 'number'

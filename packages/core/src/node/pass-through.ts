@@ -25,6 +25,7 @@ import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } fr
 import { NODE_RESPONSE_KEY, clientLeft } from './extension-environ.ts'
 import { hasBody } from './request-body.ts'
 import { abortedError } from './synthetic-request.ts'
+import { isNullBodyStatus } from '../handlers/status.ts'
 import { findOutHeaders, storeHead } from './native-head.ts'
 import type { HeadEnd, HeaderArg, NodeResponse } from './native-head.ts'
 
@@ -222,6 +223,24 @@ class NativeWatch {
     )
   }
 
+  /**
+   * How the head ends when it goes out with the end of the response, or undefined when as
+   * Node renders it. No body byte follows: the handler ends such a response with
+   * `Content-Length: 0` unless its status has no body (`finishContent`), where Node would chunk
+   * nothing or, for HEAD, send neither a length nor chunks.
+   */
+  endingHead(): HeadEnd | undefined {
+    const res = this.res
+    let empty = false
+    if (this.sent.bytes === 0) {
+      empty = res._hasBody ? this.bareEnd && res.chunkedEncoding : !isNullBodyStatus(res.statusCode)
+    }
+    const close = this.body && this.closes()
+    if (!empty && !close) return undefined
+    if (empty) res.chunkedEncoding = false
+    return { close, empty }
+  }
+
   /** The listener ended the response; `left`: the client had gone by then. */
   ended(left: boolean): void {
     if (left) {
@@ -270,8 +289,7 @@ function storeNativeHead(this: Watched, line: string, headers: HeaderArg): void 
   watch.firstLine = line
   watch.fields = headers
   // Inside end() (its implicit head): the head goes out with the end of the response.
-  if (watch.endingNow && watch.closes()) watch.store({ close: true, empty: false })
-  else watch.store()
+  watch.store(watch.endingNow ? watch.endingHead() : undefined)
 }
 
 function countWrite(this: Watched, ...args: unknown[]): boolean {
@@ -291,14 +309,12 @@ function countEnd(this: Watched, ...args: unknown[]): Watched {
   if (!ended && !left) {
     const data = typeof args[0] === 'function' ? undefined : args[0]
     watch.bareEnd = data === undefined || data === null || byteLength(data, args[1]) === 0
-    watch.endingNow = watch.body
+    watch.endingNow = true
     // The head was stored before (writeHead) and is still unsent: it goes out with this end,
     // whole, as the synthetic path sends it (no chunked framing around no byte).
     if (this._header !== null && !this._headerSent) {
-      const empty = watch.bareEnd && watch.sent.bytes === 0 && this._hasBody && this.chunkedEncoding
-      const close = watch.body && watch.closes()
-      if (empty) this.chunkedEncoding = false
-      if (empty || close) watch.store({ close, empty })
+      const ending = watch.endingHead()
+      if (ending !== undefined) watch.store(ending)
     }
   }
   try {
