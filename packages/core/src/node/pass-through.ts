@@ -269,11 +269,12 @@ class NativeWatch {
     this.reject(error)
   }
 
-  // The run settles once: true the first time (and the close listener goes), false after.
+  // The run settles once: true the first time, false after. The close listener stays: the
+  // 'close' every response emits after its end then finds the run settled, which costs less
+  // than taking the listener off each response.
   #settle(): boolean {
     if (this.settled) return false
     this.settled = true
-    this.res.removeListener('close', onNativeClose)
     return true
   }
 }
@@ -306,9 +307,11 @@ function countEnd(this: Watched, ...args: unknown[]): Watched {
   // The client left, and the listener answers that (a body parser's 400 for `'aborted'`): the
   // synthetic path finds the connection gone when it writes, a disconnect it never logs.
   const left = !ended && clientLeft(this)
+  const data = typeof args[0] === 'function' ? undefined : args[0]
+  // The body bytes of this call (an end() after the end writes nothing).
+  const size = ended || data === undefined || data === null ? 0 : byteLength(data, args[1])
   if (!ended && !left) {
-    const data = typeof args[0] === 'function' ? undefined : args[0]
-    watch.bareEnd = data === undefined || data === null || byteLength(data, args[1]) === 0
+    watch.bareEnd = size === 0
     watch.endingNow = true
     // The head was stored before (writeHead) and is still unsent: it goes out with this end,
     // whole, as the synthetic path sends it (no chunked framing around no byte).
@@ -322,9 +325,7 @@ function countEnd(this: Watched, ...args: unknown[]): Watched {
   } finally {
     watch.endingNow = false
   }
-  if (!ended && this._hasBody && typeof args[0] !== 'function') {
-    watch.sent.bytes += byteLength(args[0], args[1])
-  }
+  if (this._hasBody) watch.sent.bytes += size
   // end() just changed writableEnded (TypeScript still narrows it to false).
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (!ended && this.writableEnded) {
