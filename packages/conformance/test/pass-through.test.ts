@@ -2,8 +2,11 @@
  * `fromNodeListener` of a plain Node listener on `makeServer`: the pass-through and the synthetic
  * path send the same bytes and log lines for a head in every form Node's `_storeHeader` takes
  * (its own header table, a flat list, a list of pairs, a plain object) with hop-by-hop headers
- * in each, a `Connection` header that names another, an implicit `Content-Length`, and the
- * listener's own `Date` and `Server`, each for GET and HEAD.
+ * in each, a `Connection` header that names another, an implicit `Content-Length`, the
+ * listener's own `Date` and `Server`, `sendDate` off, a reason phrase, statuses up to 999, a head
+ * flushed early, trailers, corked writes, each for GET and HEAD. Then what only the pass-through
+ * sends, as Node's own server does: interim responses, and a non-ASCII header value in the
+ * encoding of a string body.
  *
  * @module
  */
@@ -12,7 +15,10 @@ import { Socket } from 'node:net'
 
 import { fromNodeListener } from '@wsgi/core/node'
 
-import { BODY_CASES, describePassThrough, getRequest } from '../src/index.ts'
+import { describe, expect, it } from 'vitest'
+
+import { BODY_CASES, describePassThrough, differential, getRequest } from '../src/index.ts'
+import type { Differential } from '../src/index.ts'
 
 type Route = (res: ServerResponse) => void
 
@@ -75,6 +81,47 @@ const ROUTES: Record<string, Route> = {
     res.writeHead(204, ['X-Empty', '1'])
     res.end()
   },
+  '/reason': (res) => {
+    res.statusMessage = 'Fine Thanks'
+    res.end('reason')
+  },
+  '/no-date': (res) => {
+    res.sendDate = false
+    res.end('no date')
+  },
+  '/flushed': (res) => {
+    res.setHeader('Content-Type', 'text/plain')
+    res.flushHeaders()
+    setImmediate(() => res.end('late'))
+  },
+  '/trailers': (res) => {
+    res.setHeader('Trailer', 'X-Sum')
+    res.write('a')
+    res.addTrailers({ 'X-Sum': '1' })
+    res.end()
+  },
+  '/corked': (res) => {
+    res.cork()
+    res.write('a')
+    res.write('b')
+    res.uncork()
+    res.end()
+  },
+  '/write-callback': (res) => {
+    res.write('a', () => res.end('b'))
+  },
+  '/status-299': (res) => {
+    res.statusCode = 299
+    res.end('odd')
+  },
+  '/status-600': (res) => {
+    res.writeHead(600)
+    res.end('beyond')
+  },
+  '/status-999': (res) => {
+    res.writeHead(999, 'Last')
+    res.end('last')
+  },
   // A flat list stored before an end with no body byte: Content-Length: 0 instead of chunks.
   '/head-then-end': (res) => {
     res.writeHead(200, ['X-Later', '1'])
@@ -82,9 +129,25 @@ const ROUTES: Record<string, Route> = {
   },
 }
 
+// What a listener can send only on the pass-through, as under Node's own server (see below).
+const NATIVE_ONLY: Record<string, Route> = {
+  '/hints': (res) => {
+    res.writeEarlyHints({ link: '</style.css>; rel=preload' })
+    res.end('hinted')
+  },
+  '/unasked-continue': (res) => {
+    res.writeContinue()
+    res.end('continued')
+  },
+  '/latin1': (res) => {
+    res.setHeader('X-Latin', 'caf\u00e9')
+    res.end('latin1')
+  },
+}
+
 function listener(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0] ?? '/'
-  const route = ROUTES[path]
+  const route = ROUTES[path] ?? NATIVE_ONLY[path]
   if (route !== undefined) {
     route(res)
     return
@@ -118,3 +181,37 @@ describePassThrough('fromNodeListener', () => fromNodeListener(listener), [
   ),
   ...BODY_CASES,
 ])
+
+describe('fromNodeListener on makeServer: what only the pass-through carries, as Node does', () => {
+  async function both(path: string): Promise<Differential> {
+    const [result] = await differential(fromNodeListener(listener), [{ raw: getRequest(path) }])
+    if (result === undefined) throw new Error('no exchange')
+    // The same answer for the log either way.
+    expect(result.fast.log).toEqual(result.synthetic.log)
+    return result
+  }
+
+  it('sends 103 Early Hints before the final head; a gateway response has one status', async () => {
+    const { fast, synthetic } = await both('/hints')
+    expect(fast.bytes).toMatch(
+      /^HTTP\/1\.1 103 Early Hints\r\nLink: <\/style\.css>; rel=preload\r\n\r\nHTTP\/1\.1 200 OK\r\n/,
+    )
+    expect(synthetic.bytes).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+    expect(fast.bytes.slice(fast.bytes.indexOf('HTTP/1.1 200'))).toBe(synthetic.bytes)
+  })
+
+  it('sends an unasked 100 Continue before the final head', async () => {
+    const { fast, synthetic } = await both('/unasked-continue')
+    expect(fast.bytes).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/)
+    expect(fast.bytes.slice(fast.bytes.indexOf('HTTP/1.1 200'))).toBe(synthetic.bytes)
+  })
+
+  it("sends a non-ASCII header value in the encoding of the body's first string, as Node does", async () => {
+    const { fast, synthetic } = await both('/latin1')
+    // Read as latin1: Node writes the head and a string body as one UTF-8 string; the handler
+    // writes the head alone, as PEP 3333's latin-1.
+    expect(fast.bytes).toContain('X-Latin: caf\u00c3\u00a9\r\n')
+    expect(synthetic.bytes).toContain('X-Latin: caf\u00e9\r\n')
+    expect(fast.bytes.replace('caf\u00c3\u00a9', 'caf\u00e9')).toBe(synthetic.bytes)
+  })
+})

@@ -153,7 +153,7 @@ export function storeHead(
     software === undefined || scan.server ? firstLine : `${firstLine}Server: ${software}\r\n`
   const implicitLength = !scan.length && res._hasBody && typeof res._contentLength === 'number'
   if (!scan.change && !close && !empty && named === undefined && !implicitLength) {
-    store.call(res, line, headers)
+    storeDated(res, store, line, headers)
     return
   }
   const fields = flatFields(table, headers)
@@ -169,5 +169,20 @@ export function storeHead(
   if (implicitLength) flat.push('Content-Length', String(res._contentLength))
   else if (empty) flat.push('Content-Length', '0')
   if (close) flat.push('Connection', 'close')
-  store.call(res, line, flat)
+  storeDated(res, store, line, flat)
+}
+
+/**
+ * Node's `_storeHeader` with `Date` on: a listener that turned `sendDate` off still gets the
+ * server's `Date` after its headers, where the server adds it on the synthetic path (an origin
+ * server sends one, as wsgiref's does when the app sent none).
+ */
+function storeDated(
+  res: NodeResponse,
+  store: NodeResponse['_storeHeader'],
+  line: string,
+  headers: HeaderArg,
+): void {
+  if (!res.sendDate) res.sendDate = true
+  store.call(res, line, headers)
 }
