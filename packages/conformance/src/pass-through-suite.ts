@@ -23,7 +23,8 @@ export const RAW_HEAD_JSON = 'HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n'
 /**
  * The requests every framework's app answers under the same paths: `/json`, `/stream`,
  * `/no-content`, `/not-modified`, `/cookies`, `/redirect`, `/big`, `/sync-error`, `/async-error`,
- * and a 404 with `%2F` in the query.
+ * a 404 with `%2F` in the query, and HEAD of `/json`, `/stream`, `/redirect` and a 404 (a HEAD
+ * response without a length gets the handler's `Content-Length: 0` on both paths).
  */
 export const COMMON_CASES: readonly (readonly [name: string, raw: string])[] = [
   ['JSON', getRequest('/json')],
@@ -37,6 +38,9 @@ export const COMMON_CASES: readonly (readonly [name: string, raw: string])[] = [
   ['an error thrown', getRequest('/sync-error')],
   ['an error thrown later', getRequest('/async-error')],
   ['a 404', getRequest('/nowhere?x=%2F&y=1')],
+  ['HEAD of a streamed body', 'HEAD /stream HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+  ['HEAD of a redirect', 'HEAD /redirect HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+  ['HEAD of a 404', 'HEAD /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n'],
 ]
 
 /**
