@@ -238,6 +238,40 @@ describe('WSGIServer', () => {
     },
   )
 
+  it.each([
+    ['in the same packet', false],
+    ['after the request', true],
+  ])(
+    'answers a request that said Connection: close, then drops what the client sent after it (%s)',
+    async (_name, later) => {
+      // An app that answers after the bytes that follow arrived: Node's parser rejects those
+      // bytes while the response is not begun.
+      let answered = false
+      const slow: WSGIApplication = async (_e, sr) => {
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        answered = true
+        sr('200 OK', [['Content-Type', 'text/plain']])
+        return [text('slow but whole')]
+      }
+      const { port, log } = await start(slow)
+      const client = await RawClient.open(port)
+      const first = 'GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'
+      const after = 'GET /b HTTP/1.1\r\nHost: h\r\n\r\n'
+      if (later) {
+        client.write(first)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        expect(answered).toBe(false)
+        client.write(after)
+      } else client.write(first + after)
+      const raw = await client.untilClosed()
+      expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+      expect(raw).toContain('\r\nConnection: close\r\n')
+      expect(raw.endsWith('\r\n\r\nslow but whole')).toBe(true)
+      expect(raw.match(/HTTP\/1\.1 /g)).toHaveLength(1)
+      expect(logMessages(log)).toEqual(['"GET /a HTTP/1.1" 200 14'])
+    },
+  )
+
   it('honours maxHeaderSize from serverOptions', async () => {
     const { port } = await start(hello, { serverOptions: { maxHeaderSize: 100 } })
     const raw = await exchange(port, `GET / HTTP/1.1\r\nHost: h\r\nX: ${'y'.repeat(200)}\r\n\r\n`)

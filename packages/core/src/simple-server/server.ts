@@ -229,6 +229,14 @@ export class WSGIServer {
     const remote = (socket as Duplex & { remoteAddress?: string }).remoteAddress
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })
       ._httpMessage
+    if (err.code === 'HPE_CLOSED_CONNECTION') {
+      // Bytes after a request that said `Connection: close`: that request still gets its answer
+      // (the connection closes after it, as the request asked), and the bytes are dropped, as
+      // http.server leaves them unread. Node's own answer, a 400 in place of a response not
+      // begun yet, would lose the answer to a valid request whenever the app is not synchronous.
+      if (inFlight === undefined || inFlight === null || !socket.writable) socket.destroy()
+      return
+    }
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
       socket.destroy()
       return
