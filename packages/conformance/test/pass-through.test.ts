@@ -179,10 +179,12 @@ describePassThrough('fromNodeListener', () => fromNodeListener(listener), [
   ...Object.keys(ROUTES).map(
     (path) => [`HEAD ${path}`, `HEAD ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`] as const,
   ),
+  ['a request that asks to close', getRequest('/flat', 'Connection: close\r\n')],
+  ['three pipelined requests', getRequest('/bare') + getRequest('/flushed') + getRequest('/pairs')],
   ...BODY_CASES,
 ])
 
-describe('fromNodeListener on makeServer: what only the pass-through carries, as Node does', () => {
+describe('fromNodeListener on makeServer: where the pass-through differs, and why', () => {
   async function both(path: string): Promise<Differential> {
     const [result] = await differential(fromNodeListener(listener), [{ raw: getRequest(path) }])
     if (result === undefined) throw new Error('no exchange')
@@ -204,6 +206,22 @@ describe('fromNodeListener on makeServer: what only the pass-through carries, as
     const { fast, synthetic } = await both('/unasked-continue')
     expect(fast.bytes).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/)
     expect(fast.bytes.slice(fast.bytes.indexOf('HTTP/1.1 200'))).toBe(synthetic.bytes)
+  })
+
+  it('logs a pipelined request when its listener ended it, which may be before the one ahead of it', async () => {
+    const raw = Buffer.concat([
+      Buffer.from('POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello'),
+      Buffer.from(getRequest('/named')),
+    ])
+    const [result] = await differential(fromNodeListener(listener), [{ raw }])
+    if (result === undefined) throw new Error('no exchange')
+    // The wire is the same: Node sends the responses in the order of the requests.
+    expect(result.fast.bytes).toBe(result.synthetic.bytes)
+    expect(result.fast.bytes.indexOf('hello')).toBeLessThan(result.fast.bytes.indexOf('named'))
+    // The listener of the GET ends its response before the POST's body has arrived whole; the
+    // access log has a line per request either way, each when its response was done.
+    expect([...result.fast.log].sort()).toEqual([...result.synthetic.log].sort())
+    expect(result.fast.log).toHaveLength(2)
   })
 
   it("sends a non-ASCII header value in the encoding of the body's first string, as Node does", async () => {
