@@ -4,9 +4,10 @@
  * (its own header table, a flat list, a list of pairs, a plain object) with hop-by-hop headers
  * in each, a `Connection` header that names another, an implicit `Content-Length`, the
  * listener's own `Date` and `Server`, `sendDate` off, a reason phrase, statuses up to 999, a head
- * flushed early, trailers, corked writes, each for GET and HEAD. Then what only the pass-through
- * sends, as Node's own server does: interim responses, and a non-ASCII header value in the
- * encoding of a string body.
+ * flushed early, trailers, corked writes, each for GET and HEAD; a request that asks to close,
+ * and pipelined ones. A listener that destroys its own response: the connection cut on both
+ * paths. Then where the pass-through differs, as Node's own server does: interim responses, a
+ * non-ASCII header value in the encoding of a string body, the log order of pipelined requests.
  *
  * @module
  */
@@ -122,10 +123,32 @@ const ROUTES: Record<string, Route> = {
     res.writeHead(999, 'Last')
     res.end('last')
   },
+  '/double-end': (res) => {
+    res.end('once')
+    res.end()
+  },
   // A flat list stored before an end with no body byte: Content-Length: 0 instead of chunks.
   '/head-then-end': (res) => {
     res.writeHead(200, ['X-Later', '1'])
     setImmediate(() => res.end())
+  },
+}
+
+// A listener that cuts its own connection: the client gets what was sent by then, on both paths.
+const CUT: Record<string, Route> = {
+  '/destroyed': (res) => {
+    res.destroy()
+  },
+  '/destroyed-with-error': (res) => {
+    res.destroy(new Error('gone'))
+  },
+  '/socket-destroyed': (res) => {
+    res.socket?.destroy()
+  },
+  '/destroyed-later': (res) => {
+    res.setHeader('Content-Type', 'text/plain')
+    res.write('partial')
+    setImmediate(() => res.destroy())
   },
 }
 
@@ -147,7 +170,7 @@ const NATIVE_ONLY: Record<string, Route> = {
 
 function listener(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0] ?? '/'
-  const route = ROUTES[path] ?? NATIVE_ONLY[path]
+  const route = ROUTES[path] ?? NATIVE_ONLY[path] ?? CUT[path]
   if (route !== undefined) {
     route(res)
     return
@@ -183,6 +206,23 @@ describePassThrough('fromNodeListener', () => fromNodeListener(listener), [
   ['three pipelined requests', getRequest('/bare') + getRequest('/flushed') + getRequest('/pairs')],
   ...BODY_CASES,
 ])
+
+describe('fromNodeListener on makeServer: a listener that destroys its response', () => {
+  it.each([
+    ['GET', '/destroyed', ''],
+    ['HEAD', '/destroyed', ''],
+    ['GET', '/destroyed-with-error', ''],
+    ['GET', '/socket-destroyed', ''],
+    ['GET', '/destroyed-later', 'partial'],
+    ['HEAD', '/destroyed-later', ''],
+  ])('%s %s: the same bytes and log on both paths, cut', async (method, path, sent) => {
+    const raw = `${method} ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`
+    const [result] = await differential(fromNodeListener(listener), [{ raw }])
+    expect(result?.fast).toEqual(result?.synthetic)
+    if (sent === '') expect(result?.fast.bytes).toBe('')
+    else expect(result?.fast.bytes).toContain(sent)
+  })
+})
 
 describe('fromNodeListener on makeServer: where the pass-through differs, and why', () => {
   async function both(path: string): Promise<Differential> {

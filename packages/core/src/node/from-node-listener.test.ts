@@ -648,6 +648,16 @@ describe('fromNodeListener(listener): abort and errors', () => {
     expect(log).toEqual(['res:close'])
   })
 
+  it('rejects the app when the listener destroys its response with no native one to cut', async () => {
+    // No `wsgits.node_response` (a fetch host, CGI): a listener error, as before the head.
+    const app = fromNodeListener((_req, res) => {
+      res.destroy()
+    })
+    await expect(app(makeEnviron(), recorder().startResponse)).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    })
+  })
+
   it('rejects the app when an async listener rejects before the head', async () => {
     const error = new Error('async boom')
     const app = fromNodeListener(async () => {

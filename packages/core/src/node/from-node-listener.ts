@@ -166,7 +166,9 @@ async function runListener(
  *
  * Errors: a listener that throws (or rejects) before the head was written makes the gateway app
  * reject, so the server answers 500; after that, the body's iterator throws, so the server cuts
- * the connection. When `environ['wsgits.signal']` aborts, or the server closes the body early,
+ * the connection. A listener that destroys its own response or socket cuts the client's
+ * connection under core's Node bridge (as under Node's own server); elsewhere that is a listener
+ * error. When `environ['wsgits.signal']` aborts, or the server closes the body early,
  * the socket is destroyed: `req` emits `'aborted'` and `'close'`, `res` emits `'close'` without
  * `'finish'`, as with a client that disconnects from a Node server.
  *

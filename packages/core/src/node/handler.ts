@@ -132,9 +132,10 @@ export class NodeHandler extends NodeInputHandler {
     // Divergence from wsgiref: the transport's own state decides whether a response started
     // (wsgiref trusts headers_sent), so an error never produces a second response.
     const res = this.response
-    if (res.headersSent) {
+    if (res.headersSent || res.destroyed) {
       // The status line is committed (perhaps by someone else): a second response would corrupt
-      // the connection, so cut it and let the client see a truncated response.
+      // the connection, so cut it and let the client see a truncated response. A response
+      // destroyed already (an app that cut its own connection with an error) gets no page either.
       this.logException(error)
       this.abortOutput(error)
       return

@@ -29,6 +29,7 @@ import type { Socket } from 'node:net'
 import { toError } from '../errors.ts'
 import type { ErrorStream, HeaderList, WSGIEnvironment } from '../types.ts'
 import { ChunkedDecoder } from './from-chunked.ts'
+import { NODE_RESPONSE_KEY } from './extension-environ.ts'
 import type { ChunkedSink } from './from-chunked.ts'
 import { isHeadWrite, isInterimWrite, parseHead, parseTrailers } from './synthetic-head.ts'
 import type { ResponseHead } from './synthetic-head.ts'
@@ -110,6 +111,8 @@ export class ListenerResponseBody
   #closed = false
   #done = false
   #error: Error | null = null
+  // The socket was destroyed by this object (see #cut), not by the listener.
+  #cutHere = false
 
   /**
    * @param native - the native response of core's Node bridge, when `environ['wsgits.signal']`
@@ -154,7 +157,7 @@ export class ListenerResponseBody
   readonly #onNativeClose = (): void => {
     const native = this.#native
     if (native !== undefined && !native.writableEnded && !this.#finished) {
-      this.#socket.destroy(abortedError())
+      this.#cut(abortedError())
     }
   };
 
@@ -193,13 +196,13 @@ export class ListenerResponseBody
     if (this.#closed) return
     this.#closed = true
     this.#removeSignal()
-    if (!this.#finished) this.#socket.destroy()
+    if (!this.#finished) this.#cut()
     this.#settle()
   }
 
   /** `'abort'` of `environ['wsgits.signal']`: the client went away. */
   handleEvent(_event: Event): void {
-    if (!this.#finished) this.#socket.destroy(abortedError(this.#signal?.reason))
+    if (!this.#finished) this.#cut(abortedError(this.#signal?.reason))
   }
 
   /**
@@ -216,7 +219,7 @@ export class ListenerResponseBody
       errors?.write?.(`fromNodeListener: the listener failed after the exchange ended: ${detail}\n`)
       return
     }
-    this.#socket.destroy(err)
+    this.#cut(err)
   }
 
   // SocketSink ------------------------------------------------------------------------------
@@ -232,7 +235,7 @@ export class ListenerResponseBody
       else if (rest.length > 0)
         this.pushBody(typeof rest === 'string' ? Buffer.from(rest, encoding) : rest)
     } catch (error) {
-      this.#socket.destroy(toError(error))
+      this.#cut(toError(error))
     }
   }
 
@@ -251,9 +254,26 @@ export class ListenerResponseBody
     this.#settle()
   }
 
+  // Destroy the socket for a reason of this exchange's own (the server's close, a client that
+  // left, the listener's throw, a bad write), as opposed to the listener destroying it.
+  #cut(error?: Error): void {
+    this.#cutHere = true
+    this.#socket.destroy(error)
+  }
+
   /** @internal */
   socketDestroyed(error: Error | null): void {
     if (this.#finished) return
+    // Destroyed not by close() nor for a client that left: the listener cut its own exchange
+    // (`res.destroy()`, `req.socket.destroy()`, with an error or not). Under Node's own server
+    // that cuts the client's connection; so it does under core's Node bridge (the native
+    // response goes too), as on the pass-through. Without an error the server then sees a
+    // client that left (nothing answered or logged); with one, the error is logged. Elsewhere
+    // the exchange fails as a listener error (a 500 before the head).
+    if (!this.#cutHere) {
+      const native = this.#environ[NODE_RESPONSE_KEY] as ServerResponse | undefined
+      if (native !== undefined && !native.destroyed) native.destroy()
+    }
     // Keeps Node from emitting 'finish' for a response that was cut short.
     this.#socket._hadError = true
     const reason = error ?? abortedError()
@@ -342,7 +362,7 @@ export class ListenerResponseBody
           held()
         } catch (error) {
           // A listener's 'drain' or write callback threw: the exchange is broken.
-          this.#socket.destroy(toError(error))
+          this.#cut(toError(error))
         }
         continue
       }
