@@ -176,7 +176,9 @@ function listener(req: IncomingMessage, res: ServerResponse): void {
     return
   }
   // The body routes of BODY_CASES: /echo reads it all, /ignore and /ignore-empty read none.
-  if (path === '/echo') {
+  // A listener that answers Expect: 100-continue itself before it reads.
+  if (path === '/continue-echo') res.writeContinue()
+  if (path === '/echo' || path === '/continue-echo') {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -202,6 +204,13 @@ describePassThrough('fromNodeListener', () => fromNodeListener(listener), [
   ...Object.keys(ROUTES).map(
     (path) => [`HEAD ${path}`, `HEAD ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`] as const,
   ),
+  [
+    '100-continue the listener sends itself, then reads',
+    {
+      raw: 'POST /continue-echo HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n',
+      continueBody: 'hello',
+    },
+  ],
   ['a request that asks to close', getRequest('/flat', 'Connection: close\r\n')],
   ['three pipelined requests', getRequest('/bare') + getRequest('/flushed') + getRequest('/pairs')],
   ...BODY_CASES,
