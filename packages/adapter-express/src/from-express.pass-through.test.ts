@@ -5,6 +5,7 @@
  */
 import { Socket } from 'node:net'
 import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
@@ -62,6 +63,10 @@ function app(): express.Express {
     res.set('X-Hop', 'dropped')
     res.set('Keep-Alive', 'timeout=1')
     res.send('hop-by-hop')
+  })
+  // A file (this one): Range, conditional requests and HEAD answered by Express's send.
+  api.get('/file', (_req, res) => {
+    res.sendFile(fileURLToPath(import.meta.url), { lastModified: false, etag: true })
   })
   api.get('/redirect', (_req, res) => {
     res.redirect('/json')
@@ -122,6 +127,12 @@ describePassThrough('fromExpress', () => fromExpress(app()), [
   ['hop-by-hop headers the app set', getRequest('/hop')],
   ['a piped stream', getRequest('/readable')],
   ['a head written before an empty end', getRequest('/head-then-end')],
+  ['a file', getRequest('/file')],
+  ['HEAD of a file', 'HEAD /file HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+  ['a byte range of a file', getRequest('/file', 'Range: bytes=10-49\r\n')],
+  ['two byte ranges of a file', getRequest('/file', 'Range: bytes=0-4,20-24\r\n')],
+  ['a range past the end of a file', getRequest('/file', 'Range: bytes=999999-\r\n')],
+  ['a file not modified (If-None-Match: *)', getRequest('/file', 'If-None-Match: *\r\n')],
   [
     'a head written before an empty end, a body over drainLimit unread (Connection: close)',
     {
