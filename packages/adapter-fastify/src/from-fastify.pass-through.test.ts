@@ -9,7 +9,7 @@ import { Readable } from 'node:stream'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 
-import { BODY_CASES, COMMON_CASES, describePassThrough } from '@wsgi/conformance'
+import { BODY_CASES, COMMON_CASES, describePassThrough, getRequest } from '@wsgi/conformance'
 
 import { fromFastify } from './from-fastify.ts'
 
@@ -28,6 +28,18 @@ function app(): FastifyInstance {
     return 'cookies'
   })
   fastify.get('/redirect', async (_request, reply) => reply.redirect('/json'))
+  // The handler takes over the raw response (Fastify's hijack): plain Node writes.
+  fastify.get('/hijacked', (_request, reply) => {
+    reply.hijack()
+    reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+    reply.raw.write('raw ')
+    reply.raw.end('bytes')
+  })
+  // A header set on the raw response before Fastify sends its own.
+  fastify.get('/raw-header', async (_request, reply) => {
+    reply.raw.setHeader('X-Raw', '1')
+    return 'with a raw header'
+  })
   fastify.get('/big', async (_request, reply) => reply.type('text/plain').send(BIG))
   fastify.get('/sync-error', () => {
     throw new Error('sync failure')
@@ -57,6 +69,9 @@ function app(): FastifyInstance {
 describePassThrough('fromFastify', () => fromFastify(app()), [
   ...COMMON_CASES,
   ...BODY_CASES,
+  ['a hijacked reply', getRequest('/hijacked')],
+  ['HEAD of a hijacked reply', 'HEAD /hijacked HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+  ['a header set on the raw response', getRequest('/raw-header')],
   [
     'a JSON upload',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
