@@ -52,6 +52,15 @@ function app(): Koa {
         await new Promise((resolve) => setImmediate(resolve))
         ctx.throw(418, 'teapot')
         return
+      case '/raw':
+        // The middleware answers on the raw response itself; Koa stays out.
+        ctx.respond = false
+        ctx.res.writeHead(200, { 'Content-Type': 'text/plain' })
+        ctx.res.end('raw answer')
+        return
+      case '/thrown-status':
+        ctx.throw(418, 'short and stout')
+        return
       case '/environ':
         ctx.body = String(environOf(ctx)?.REQUEST_METHOD)
         return
@@ -89,6 +98,9 @@ describePassThrough('fromKoa', () => fromKoa(app()), [
   ...COMMON_CASES,
   ...BODY_CASES,
   ['environOf(ctx)', getRequest('/environ')],
+  ['ctx.respond = false, the raw response written by the middleware', getRequest('/raw')],
+  ['HEAD with ctx.respond = false', 'HEAD /raw HTTP/1.1\r\nHost: localhost\r\n\r\n'],
+  ['ctx.throw(418)', getRequest('/thrown-status')],
   [
     'a chunked upload',
     'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
