@@ -170,6 +170,14 @@ const NATIVE_ONLY: Record<string, Route> = {
 
 function listener(req: IncomingMessage, res: ServerResponse): void {
   const path = (req.url ?? '/').split('?')[0] ?? '/'
+  if (path.startsWith('/request')) {
+    // What the listener reads of the request, beyond what differs on purpose (see core's README).
+    const { method, url, httpVersion, headers } = req
+    const seen = { method, url, httpVersion, host: headers.host, accept: headers.accept }
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify(seen))
+    return
+  }
   const route = ROUTES[path] ?? NATIVE_ONLY[path] ?? CUT[path]
   if (route !== undefined) {
     route(res)
@@ -211,6 +219,11 @@ describePassThrough('fromNodeListener', () => fromNodeListener(listener), [
       continueBody: 'hello',
     },
   ],
+  ['what the listener reads of a request', getRequest('/request?q=1', 'Accept: text/plain\r\n')],
+  ['an encoded target', getRequest('/request/a%2Fb/%7Euser?x=%20y&z=%2F')],
+  ['a target with dot segments', getRequest('/request/a/../b/./c')],
+  ['a target with a double slash', getRequest('/request//twice')],
+  ['a target with raw non-ASCII bytes (refused on both paths)', getRequest('/request/caf\u00e9')],
   ['a request that asks to close', getRequest('/flat', 'Connection: close\r\n')],
   ['three pipelined requests', getRequest('/bare') + getRequest('/flushed') + getRequest('/pairs')],
   ...BODY_CASES,
