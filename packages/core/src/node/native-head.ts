@@ -44,13 +44,14 @@ function flatFields(table: unknown, headers: HeaderArg): readonly unknown[] {
     return fields
   }
   const fields: unknown[] = []
-  const record = headers as Record<string, unknown>
-  for (const key of Object.keys(record)) {
-    const value = record[key]
+  if (headers === table) {
     // Node's table: { lowercased name: [name, value] }.
-    if (headers === table)
-      fields.push((value as [string, unknown])[0], (value as [string, unknown])[1])
-    else fields.push(key, value)
+    for (const entry of Object.values(headers as Record<string, [string, unknown]>)) {
+      fields.push(entry[0], entry[1])
+    }
+  } else {
+    const record = headers as Record<string, unknown>
+    for (const key of Object.keys(record)) fields.push(key, record[key])
   }
   return fields
 }
@@ -183,6 +184,6 @@ function storeDated(
   line: string,
   headers: HeaderArg,
 ): void {
-  if (!res.sendDate) res.sendDate = true
+  res.sendDate = true
   store.call(res, line, headers)
 }

@@ -227,7 +227,7 @@ class NativeWatch {
    * How the head ends when it goes out with the end of the response, or undefined when as
    * Node renders it. No body byte follows: the handler ends such a response with
    * `Content-Length: 0` unless its status has no body (`finishContent`), where Node would chunk
-   * nothing or, for HEAD, send neither a length nor chunks.
+   * nothing or, for HEAD, send neither a length nor chunks. Such a head loses Node's chunking.
    */
   endingHead(): HeadEnd | undefined {
     const res = this.res

@@ -219,7 +219,8 @@ export class WSGIServer {
   /**
    * Answer a request Node's parser rejected: a short `HTTP/1.1 4xx` with `Connection: close`
    * (414 for a request line over `maxHeaderSize`, 431 for headers over it, 400 otherwise), and
-   * log it as wsgiref's `send_error` does. Override to change the answer.
+   * log it as wsgiref's `send_error` does. Bytes after a request that said `Connection: close`
+   * get no answer: the request in flight keeps its own. Override to change the answer.
    */
   handleClientError(error: Error, socket: Duplex): void {
     // Divergence from wsgiref: Node's parser (llhttp) finds these errors; the answer is a short
