@@ -4,10 +4,12 @@
  * headers set upstream and the mount split of the `scriptName` option. These bytes are those of
  * the code before those fast paths (checked against it), so the fast paths change none.
  *
- * A one-chunk answer: `Content-Length` goes where Koa's body setter puts it, before the app's
- * headers, which follow in the app's order, with and without headers set upstream. A change of
- * the order in which the head and the body go to Koa (to set fewer headers) must keep these
- * bytes, also with no Content-Type, Content-Length spelt another way, or a repeated name.
+ * A one-chunk answer: the app's headers in the app's order, `Content-Length` among them where
+ * the app put it (or last, where core adds it), as a streamed answer sends them; Koa's body
+ * setter would put it first. With and without headers set upstream (one set there keeps its
+ * place). A change of the order in which the head and the body go to Koa (to set fewer headers)
+ * must keep these bytes, also with no Content-Type, Content-Length spelt another way, or a
+ * repeated name.
  */
 import type Koa from 'koa'
 import { describe, expect, it } from 'vitest'
@@ -60,7 +62,7 @@ describe.each(KOAS)('toKoa on %s: the raw response', (_name, Koa) => {
     const koa = new Koa().use(upstream).use(toKoa(app('201 Made', headers, ['hello'])))
     expect(await head(koa, GET('/'))).toBe(
       'HTTP/1.1 201 Made\r\nX-Up: 1\r\nSet-Cookie: up=1\r\nSet-Cookie: s=1\r\n' +
-        'Vary: Origin, Accept\r\nContent-Length: 5\r\nContent-Type: text/plain\r\nX-One: a\r\n' +
+        'Vary: Origin, Accept\r\nContent-Type: text/plain\r\nX-One: a\r\nContent-Length: 5\r\n' +
         'Date: -\r\nConnection: close\r\n\r\nhello',
     )
   })
@@ -141,7 +143,7 @@ describe.each(KOAS)('toKoa on %s: a one-chunk answer', (_name, Koa) => {
     return head(koa.use(toKoa(app('200 OK', headers, ['hello']))), GET('/x'))
   }
 
-  it('keeps Content-Length first and the app order after it', async () => {
+  it("sends the app's headers in order, and core's Content-Length after them", async () => {
     expect(
       await answer([
         ['X-One', 'a'],
@@ -149,8 +151,8 @@ describe.each(KOAS)('toKoa on %s: a one-chunk answer', (_name, Koa) => {
         ['Set-Cookie', 's=1'],
       ]),
     ).toBe(
-      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\nContent-Type: text/plain\r\n' +
-        `Set-Cookie: s=1\r\n${END}`,
+      'HTTP/1.1 200 OK\r\nX-One: a\r\nContent-Type: text/plain\r\nSet-Cookie: s=1\r\n' +
+        `Content-Length: 5\r\n${END}`,
     )
     expect(
       await answer([
@@ -189,17 +191,17 @@ describe.each(KOAS)('toKoa on %s: a one-chunk answer', (_name, Koa) => {
   it('with no Content-Type, Content-Length spelt another way, a repeated name', async () => {
     // No Content-Type anywhere: Koa's default one must not stay.
     expect(await answer([['X-One', 'a']])).toBe(
-      `HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\n${END}`,
+      `HTTP/1.1 200 OK\r\nX-One: a\r\nContent-Length: 5\r\n${END}`,
     )
-    // The app spells Content-Length its own way: its spelling goes out, where Koa put it.
+    // The app spells Content-Length its own way: its spelling goes out, in the app's place.
     expect(
       await answer([
         ['X-One', 'a'],
         ['content-length', '5'],
         ['Content-Type', 'text/plain'],
       ]),
-    ).toBe(`HTTP/1.1 200 OK\r\ncontent-length: 5\r\nX-One: a\r\nContent-Type: text/plain\r\n${END}`)
-    // A repeated name: grouped, body first.
+    ).toBe(`HTTP/1.1 200 OK\r\nX-One: a\r\ncontent-length: 5\r\nContent-Type: text/plain\r\n${END}`)
+    // A repeated name: grouped, in the order of first appearance.
     expect(
       await answer([
         ['X-One', 'a'],
@@ -207,8 +209,8 @@ describe.each(KOAS)('toKoa on %s: a one-chunk answer', (_name, Koa) => {
         ['x-one', 'b'],
       ]),
     ).toBe(
-      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-One: a\r\nX-One: b\r\n' +
-        `Content-Type: text/plain\r\n${END}`,
+      'HTTP/1.1 200 OK\r\nX-One: a\r\nX-One: b\r\nContent-Type: text/plain\r\n' +
+        `Content-Length: 5\r\n${END}`,
     )
   })
 })

@@ -264,9 +264,12 @@ export class KoaHandler extends NodeHandler {
       const whole = Buffer.isBuffer(chunk)
         ? chunk
         : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-      // Koa's body setter gives a Buffer its length; Content-Type and Content-Length are set
-      // again from the app's headers below, as for a stream.
+      // Koa's body setter gives a Buffer its length ahead of every other header. The app's own
+      // Content-Length (core adds one to a one-chunk body) is set below, in the app's order, as
+      // for a stream; Content-Type too.
+      const hadLength = res.hasHeader('Content-Length')
       setBody(ctx, whole)
+      if (!hadLength) res.removeHeader('Content-Length')
     } else if (this.bodyAllowed) {
       const stream = (this.#stream = new BodyFeed(this.#koaOptions.highWaterMark))
       setBody(ctx, stream)
