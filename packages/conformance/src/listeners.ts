@@ -125,6 +125,25 @@ export function referenceListeners(probe: Probe): Readonly<Record<string, Refere
       res.end(Buffer.alloc(1000, 0x78))
     },
 
+    // One response with a length, sent three ways: at once, in parts within one call, and with
+    // its last part later. A bridge may pass the first two on whole; the bytes must not differ.
+    '/length/now': (_req, res) => {
+      lengthHead(res)
+      res.end(LENGTH_BODY)
+    },
+    '/length/parts': (_req, res) => {
+      lengthHead(res)
+      res.write(LENGTH_BODY.slice(0, 9))
+      res.write(Buffer.from(LENGTH_BODY.slice(9, 20)))
+      res.end(LENGTH_BODY.slice(20))
+    },
+    '/length/later': async (_req, res) => {
+      lengthHead(res)
+      res.write(LENGTH_BODY.slice(0, 9))
+      await new Promise((resolve) => setImmediate(resolve))
+      res.end(LENGTH_BODY.slice(9))
+    },
+
     '/204': (req, res) => {
       const { id } = paramsOf(split(req.url).query)
       watch(probe, id, res)
@@ -179,6 +198,16 @@ export function referenceListeners(probe: Probe): Readonly<Record<string, Refere
       res.end(JSON.stringify(report))
     },
   }
+}
+
+/** The body of the `/length/*` listeners. */
+export const LENGTH_BODY = 'one body, sent whole or in parts'
+
+function lengthHead(res: ServerResponse): void {
+  res.statusCode = 201
+  res.setHeader('Content-Type', 'text/plain')
+  res.setHeader('Set-Cookie', ['a=1', 'b=2'])
+  res.setHeader('Content-Length', String(LENGTH_BODY.length))
 }
 
 // Percent-decoding to latin-1, as PATH_INFO holds it (so both echo reports compare equal).

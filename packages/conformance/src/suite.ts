@@ -25,7 +25,7 @@ import type { WSGIApplication } from '@wsgi/core'
 
 import { createGatewayApp } from './apps.ts'
 import type { EchoReport, UploadReport } from './apps.ts'
-import { createNodeListener } from './listeners.ts'
+import { LENGTH_BODY, createNodeListener } from './listeners.ts'
 import type { ReferenceListener } from './listeners.ts'
 import { CHUNK_SIZE, Probe, checkPattern, patternChunk } from './probe.ts'
 import { RawClient, exchange } from './raw-http.ts'
@@ -61,7 +61,12 @@ export function describeBridge(name: string, options: BridgeOptions): void {
       describeTarget('gateway app', (probe) => serveGateway(createGatewayApp(probe)), options)
     }
     if (serveListener !== undefined) {
-      describeTarget('Node listener', (probe) => serveListener(createNodeListener(probe)), options)
+      describeTarget(
+        'Node listener',
+        (probe) => serveListener(createNodeListener(probe)),
+        options,
+        true,
+      )
     }
   })
 }
@@ -70,6 +75,7 @@ function describeTarget(
   kind: string,
   serve: (probe: Probe) => Promise<Served>,
   options: BridgeOptions,
+  listener = false,
 ): void {
   describe(kind, () => {
     const probe = new Probe()
@@ -99,6 +105,26 @@ function describeTarget(
       expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
       expect(await res.text()).toBe('Hello, world!')
     })
+
+    if (listener) {
+      it('sends a sized response the same bytes ended at once, in parts, or later', async () => {
+        const bytes = async (method: string, path: string): Promise<string> => {
+          const request = `${method} ${path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`
+          const raw = await exchange(port, request, host)
+          return raw.replace(/^date: [^\r]*\r\n/im, '')
+        }
+        for (const method of ['GET', 'HEAD']) {
+          const later = await bytes(method, '/length/later')
+          expect(later).toMatch(/^HTTP\/1\.1 201 /)
+          expect(later).toMatch(new RegExp(`^content-length: ${LENGTH_BODY.length}\r$`, 'im'))
+          expect(later.endsWith(method === 'GET' ? `\r\n\r\n${LENGTH_BODY}` : '\r\n\r\n')).toBe(
+            true,
+          )
+          expect(await bytes(method, '/length/now')).toBe(later)
+          expect(await bytes(method, '/length/parts')).toBe(later)
+        }
+      })
+    }
 
     it('answers 404 from the app for an unknown path', async () => {
       const res = await fetch(at('/nowhere'))

@@ -535,6 +535,110 @@ describe('fromNodeListener(listener)', () => {
   })
 })
 
+describe('fromNodeListener(listener): a response ended at once', () => {
+  const answer = async (
+    listener: NodeListener,
+    environ: WSGIEnvironment = makeEnviron(),
+  ): Promise<{ body: ResponseBody; finished: boolean; text: string }> => {
+    let finished = false
+    const { startResponse } = recorder()
+    const body = await fromNodeListener((req, res) => {
+      res.on('finish', () => {
+        finished = true
+      })
+      return listener(req, res)
+    })(environ, startResponse)
+    const wasFinished = finished
+    const text = Buffer.concat(await collect(body)).toString('latin1')
+    return { body, finished: wasFinished, text }
+  }
+
+  it('is a one-item list when the head gives the length of every byte written', async () => {
+    const now = await answer((_req, res) => {
+      res.setHeader('Content-Type', 'text/plain')
+      res.end('all at once')
+    })
+    expect(Array.isArray(now.body)).toBe(true)
+    expect(now.body).toHaveLength(1)
+    // Node's response is done with: its 'finish' came before the list was handed out.
+    expect(now.finished).toBe(true)
+    expect(now.text).toBe('all at once')
+    const parts = await answer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '9' })
+      res.write('one ')
+      res.write(Buffer.from('two'))
+      res.end('!!')
+    })
+    expect(parts.body).toHaveLength(1)
+    expect(parts.text).toBe('one two!!')
+  })
+
+  it('streams a body ended later, chunked, empty, short of its length, or for HEAD', async () => {
+    const cases: [NodeListener, WSGIEnvironment?][] = [
+      [
+        async (_req, res) => {
+          res.setHeader('Content-Length', '6')
+          res.write('one')
+          await tick()
+          res.end('two')
+        },
+      ],
+      [
+        (_req, res) => {
+          res.setHeader('Transfer-Encoding', 'chunked')
+          res.end('chunked')
+        },
+      ],
+      [
+        (_req, res) => {
+          res.end()
+        },
+      ],
+      [
+        (_req, res) => {
+          res.setHeader('Content-Length', '10')
+          res.end('short')
+        },
+      ],
+      [
+        (_req, res) => {
+          res.end('for HEAD')
+        },
+        makeEnviron({ REQUEST_METHOD: 'HEAD' }),
+      ],
+    ]
+    for (const [listener, environ] of cases) {
+      const { body } = await answer(listener, environ)
+      expect(Array.isArray(body)).toBe(false)
+    }
+  })
+
+  it('streams a response to a request whose body the listener left unread', async () => {
+    const environ = makeEnviron({
+      REQUEST_METHOD: 'POST',
+      CONTENT_LENGTH: '5',
+      'wsgi.input': new ChunkInput(['hello']),
+    })
+    const unread = await answer((_req, res) => {
+      res.end('ignored')
+    }, environ)
+    expect(Array.isArray(unread.body)).toBe(false)
+    expect(unread.text).toBe('ignored')
+    const read = await answer(
+      async (req, res) => {
+        for await (const chunk of req) res.setHeader('X-Read', String((chunk as Buffer).length))
+        res.end('read')
+      },
+      makeEnviron({
+        REQUEST_METHOD: 'POST',
+        CONTENT_LENGTH: '5',
+        'wsgi.input': new ChunkInput(['hello']),
+      }),
+    )
+    expect(read.body).toHaveLength(1)
+  })
+})
+
 describe('fromNodeListener(listener): abort and errors', () => {
   it("aborts on environ['wsgits.signal']: req 'aborted'/'close', res 'close' without 'finish'", async () => {
     const controller = new AbortController()

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { describe, invalidArgType } from '../errors.ts'
 import type { ResponseBody, StartResponse, WSGIApplication, WSGIEnvironment } from '../types.ts'
-import { clientLeft, unreadSignalResponse } from './extension-environ.ts'
+import { NODE_REQUEST_KEY, clientLeft, unreadSignalResponse } from './extension-environ.ts'
 import { markPassThrough, runPassThrough, takeRoute } from './pass-through.ts'
 import { abortedError, createRequest } from './synthetic-request.ts'
 import { ListenerResponseBody, createResponse } from './synthetic-response.ts'
@@ -92,6 +92,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   )
 }
 
+/**
+ * True when no request body byte is left to read: the synthetic request reached its end, or the
+ * host's own request is complete (a host's rule for whole responses, `closesForUnreadBody`,
+ * looks at that one).
+ */
+function requestRead(req: IncomingMessage, environ: WSGIEnvironment): boolean {
+  if (req.complete) return true
+  const native = environ[NODE_REQUEST_KEY] as IncomingMessage | undefined
+  return native?.complete === true
+}
+
 async function runListener(
   listener: NodeListener,
   config: ListenerConfig,
@@ -132,7 +143,13 @@ async function runListener(
     body.close()
     throw error
   }
-  return body
+  // A listener that answered at once with a length (res.send, ctx.body, reply.send): a
+  // one-item list, which every host sends whole with its head. Not while the request has body
+  // bytes nobody read (neither the listener nor, when the body went on down a host's chain, the
+  // host): a host closes the connection after a whole response with more of them than it
+  // drains, and the bytes would differ from a streamed one's and the pass-through's.
+  const whole = requestRead(req, environ) ? body.takeWhole(head.contentLength) : undefined
+  return whole === undefined ? body : [whole]
 }
 
 /**

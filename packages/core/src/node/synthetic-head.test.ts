@@ -33,7 +33,24 @@ describe('parseHead(header, keepTrailer)', () => {
         ['Trailer', 'X-Sum'],
         ['Date', 'Thu, 01 Jan 1970 00:00:00 GMT'],
       ],
+      contentLength: -1,
     })
+  })
+
+  it('reads the Content-Length as a number, in any case; -1 without one or for a bad value', () => {
+    expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n', false)).toEqual({
+      status: '200 OK',
+      headers: [['Content-Length', '12']],
+      contentLength: 12,
+    })
+    expect(parseHead('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n', false).contentLength).toBe(0)
+    expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n', false).contentLength).toBe(
+      -1,
+    )
+    expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n', false).contentLength).toBe(-1)
+    expect(
+      parseHead('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close, X-A\r\n\r\n', false),
+    ).toEqual({ status: '200 OK', headers: [['Content-Length', '5']], contentLength: 5 })
   })
 
   it('drops Trailer when the server cannot send trailers', () => {

@@ -12,11 +12,14 @@
 import type { Buffer } from 'node:buffer'
 
 import type { HeaderList, Status } from '../types.ts'
+import { parseDecimal } from './synthetic-socket.ts'
 
 /** Status and headers of a response, ready for `startResponse`. */
 export interface ResponseHead {
   readonly status: Status
   readonly headers: HeaderList
+  /** The value of the head's (last) `Content-Length` line as a number; -1 without one. */
+  readonly contentLength: number
 }
 
 const HOP_BY_HOP = new Set([
@@ -54,6 +57,7 @@ export function parseHead(header: string, keepTrailer: boolean): ResponseHead {
   const status = header.slice(9, lineEnd) as Status
   const headers: HeaderList = []
   let named: Set<string> | undefined
+  let contentLength = -1
   for (let pos = lineEnd + 2; pos < header.length; pos = lineEnd + 2) {
     lineEnd = header.indexOf('\r\n', pos)
     if (lineEnd < 0) lineEnd = header.length
@@ -65,11 +69,17 @@ export function parseHead(header: string, keepTrailer: boolean): ResponseHead {
     const value = valueStart < lineEnd ? header.slice(valueStart, lineEnd) : ''
     if (name.length === 10 && name.toLowerCase() === 'connection')
       named = connectionNamed(value, named)
+    else if (name.length === 14 && name.toLowerCase() === 'content-length')
+      contentLength = parseDecimal(value)
     if (!isDropped(name, keepTrailer)) headers.push([name, value])
   }
-  if (named === undefined) return { status, headers }
+  if (named === undefined) return { status, headers, contentLength }
   // Headers the Connection header names are hop-by-hop too, wherever they stand.
-  return { status, headers: headers.filter((field) => !named.has(field[0].toLowerCase())) }
+  return {
+    status,
+    headers: headers.filter((field) => !named.has(field[0].toLowerCase())),
+    contentLength,
+  }
 }
 
 /** The extra header names a `Connection` value lists, added to `named`. */

@@ -222,6 +222,39 @@ export class ListenerResponseBody
     this.#cut(err)
   }
 
+  /**
+   * The whole body, when the listener has already ended a response whose head says
+   * `Content-Length: length` (not 0; no chunking, so no trailers) and that many bytes are all it
+   * wrote;
+   * undefined otherwise, and the body streams as before. What Node still holds of the response
+   * is pulled first, as a consumer would pull it, so the response finishes here. Taking the
+   * body whole lets a host send it as its own one-chunk body (Koa's `Buffer` body, Fastify's
+   * `reply.send(buffer)`, `res.end(chunk)`) instead of piping a stream of one chunk. The bytes
+   * are the same either way: the head carries the length in both.
+   */
+  takeWhole(length: number): Uint8Array | undefined {
+    if (length <= 0 || this.#decoder !== null || !this.#res.writableEnded) return undefined
+    while (this.#held !== null && this.#error === null) {
+      const held = this.#held
+      this.#held = null
+      try {
+        held()
+      } catch (error) {
+        // As in #settle: a listener's write callback threw; the exchange is broken.
+        this.#cut(toError(error))
+      }
+    }
+    const queue = this.#queue
+    if (!this.#finished || this.#error !== null || this.#closed) return undefined
+    let size = 0
+    for (const chunk of queue) size += chunk.length
+    if (size !== length) return undefined
+    const whole = queue.length === 1 ? queue[0] : Buffer.concat(queue, size)
+    queue.length = 0
+    this.#done = true
+    return whole ?? EMPTY
+  }
+
   // SocketSink ------------------------------------------------------------------------------
 
   /** @internal */
