@@ -53,6 +53,31 @@ describe('toExpressMiddleware(mw)', () => {
     expect(await res.text()).toBe('HELLO, WORLD')
   })
 
+  it('hands the middleware a body sent at once with its length as a one-item list', async () => {
+    const seen: string[] = []
+    const inspect: Middleware = (app) => async (environ, startResponse) => {
+      const body = await app(environ, startResponse)
+      seen.push(Array.isArray(body) ? `list of ${String(body.length)}` : 'stream')
+      return body
+    }
+    const app = express()
+    app.use(toExpressMiddleware(inspect))
+    app.get('/now', (_req, res) => {
+      res.send('at once')
+    })
+    app.get('/later', (_req, res) => {
+      res.setHeader('Content-Length', '8')
+      res.write('in ')
+      setImmediate(() => res.end('parts'))
+    })
+    const base = await listen(app)
+    const now = await fetch(`${base}/now`)
+    expect(await now.text()).toBe('at once')
+    const later = await fetch(`${base}/later`)
+    expect(await later.text()).toBe('in parts')
+    expect(seen).toEqual(['list of 1', 'stream'])
+  })
+
   it('passes a downstream 404 of Express through the middleware', async () => {
     const app = express()
     app.use(toExpressMiddleware(shout))

@@ -136,7 +136,9 @@ export function toExpressMiddleware(
     state.next()
     const head = await capture.head
     startResponse(head.status, head.headers)
-    return capture.body
+    // A chain that answered at once with a length (res.send, res.json): its body goes whole.
+    const whole = capture.takeWhole()
+    return whole === undefined ? capture.body : [whole]
   }
   const app = middleware(rest)
   if (typeof app !== 'function') {

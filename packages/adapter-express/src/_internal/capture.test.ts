@@ -181,3 +181,67 @@ describe('ResponseCapture', () => {
     expect(outcome).toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' })
   })
 })
+
+describe('ResponseCapture#takeWhole()', () => {
+  /** What takeWhole() gives once the head is known, and the write/end callbacks run by then. */
+  async function whole(
+    downstream: (res: ServerResponse, called: string[]) => void | Promise<void>,
+  ): Promise<{ whole: string | undefined; called: string[]; rest: string }> {
+    const called: string[] = []
+    let result: { whole: string | undefined; called: string[]; rest: string } | undefined
+    await capturedExchange(
+      (res) => downstream(res, called),
+      async (capture) => {
+        await capture.head
+        const taken = capture.takeWhole()
+        const calledThen = [...called]
+        const chunks: Uint8Array[] = []
+        if (taken === undefined) for await (const chunk of capture.body) chunks.push(chunk)
+        result = {
+          whole: taken === undefined ? undefined : Buffer.from(taken).toString(),
+          called: calledThen,
+          rest: Buffer.concat(chunks).toString(),
+        }
+        capture.target.writeHead(204)
+        capture.target.end()
+      },
+    )
+    if (result === undefined) throw new Error('upstream did not run')
+    return result
+  }
+
+  it('gives a body ended at once with its length, and runs its callbacks', async () => {
+    expect(
+      await whole((res, called) => {
+        res.end('12345', () => called.push('end'))
+      }),
+    ).toEqual({ whole: '12345', called: ['end'], rest: '' })
+    expect(
+      await whole((res, called) => {
+        res.setHeader('Content-Length', 7)
+        res.write('one', () => called.push('write'))
+        res.end(Buffer.from('4567'))
+      }),
+    ).toEqual({ whole: 'one4567', called: ['write'], rest: '' })
+  })
+
+  it('leaves a body to stream when ended later, without a length, or short of it', async () => {
+    const later = await whole(async (res) => {
+      res.setHeader('Content-Length', 6)
+      res.write('abc')
+      await new Promise((resolve) => setImmediate(resolve))
+      res.end('def')
+    })
+    expect(later).toEqual({ whole: undefined, called: [], rest: 'abcdef' })
+    const chunked = await whole((res) => {
+      res.write('no length')
+      res.end()
+    })
+    expect(chunked).toEqual({ whole: undefined, called: [], rest: 'no length' })
+    const short = await whole((res) => {
+      res.setHeader('Content-Length', 10)
+      res.end('short')
+    })
+    expect(short).toEqual({ whole: undefined, called: [], rest: 'short' })
+  })
+})

@@ -64,6 +64,8 @@ export class ResponseCapture {
   #ended = false
   #closed = false
   #needDrain = false
+  // The head's Content-Length as a number; -1 without one (or with one that is not digits).
+  #length = -1
   #endCallback: Callback | undefined
   #wake: (() => void) | undefined
   #resolveHead!: (head: CapturedHead) => void
@@ -210,6 +212,9 @@ export class ResponseCapture {
       const value = res.getHeader(name)
       // Connection management is the outer server's; PEP 3333 forbids these from apps anyway.
       if (value === undefined || isHopByHop(name)) continue
+      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+        this.#length = decimalOf(value)
+      }
       if (Array.isArray(value)) for (const v of value) headers.push([name, v])
       else headers.push([name, String(value)])
     }
@@ -222,6 +227,35 @@ export class ResponseCapture {
     // The real response starts clean: its status line is the wrapper's to choose.
     res.statusMessage = ''
     this.#resolveHead({ status: `${code} ${reason}`, headers })
+  }
+
+  /**
+   * The whole body, when the chain has already ended a response whose head gives its
+   * `Content-Length` (not 0) and every byte of it is here; undefined otherwise, and
+   * {@link body} streams it. Taken whole, the body is read at once: the chain's write and end
+   * callbacks run now, as they would as the bytes were pulled. A wrapper that gets it as a
+   * one-item list sends it with its head, as its host sends a one-chunk body.
+   */
+  takeWhole(): Uint8Array | undefined {
+    const length = this.#length
+    if (!this.#ended || this.#closed || length <= 0 || this.#queued !== length) return undefined
+    const items = this.#queue.splice(0)
+    this.#queued = 0
+    this.#closed = true
+    const first = items[0]?.bytes ?? EMPTY
+    const whole =
+      items.length === 1
+        ? first
+        : Buffer.concat(
+            items.map((item) => item.bytes),
+            length,
+          )
+    for (const item of items) item.callback?.()
+    const callback = this.#endCallback
+    this.#endCallback = undefined
+    callback?.()
+    this.#maybeDrain()
+    return whole
   }
 
   #push(bytes: Uint8Array, callback: Callback | undefined): void {
@@ -341,6 +375,12 @@ function toBytes(chunk: unknown, encoding: BufferEncoding | undefined): Uint8Arr
     ),
     { code: 'ERR_INVALID_ARG_TYPE' },
   )
+}
+
+/** A `Content-Length` value of digits only (a number, or a string) as a number; else -1. */
+function decimalOf(value: OutgoingHttpHeader): number {
+  const text = Array.isArray(value) ? undefined : String(value)
+  return text !== undefined && /^[0-9]{1,15}$/.test(text) ? Number(text) : -1
 }
 
 function isNullBodyStatus(code: number): boolean {
