@@ -176,7 +176,9 @@ async function runListener(
  *
  * The gateway app resolves once Node has written the response head (at the first write, at
  * `end()`, or at `flushHeaders()`), calls `startResponse` with it, and returns a body that yields
- * each chunk as the listener writes it. Hop-by-hop headers are dropped; `Date` is kept. Trailers
+ * each chunk as the listener writes it; or, when the listener had already ended a response with
+ * a `Content-Length` that every byte written adds up to (and no request body byte is left
+ * unread), the whole body as a one-item list, which a host sends with its head. Hop-by-hop headers are dropped; `Date` is kept. Trailers
  * from `res.addTrailers()` (which Node honours only on a chunked response: HTTP/1.1 or later, no
  * Content-Length) go to `environ['wsgits.add_trailers'](trailers)` after the last chunk when the
  * server provides that function, and are dropped otherwise.
