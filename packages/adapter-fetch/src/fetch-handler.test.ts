@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 
+import { fromNodeListener } from '@wsgi/core/node'
 import type { WSGIApplication, WSGIEnvironment } from '@wsgi/core/types'
 
 import { FetchHandler } from './fetch-handler.ts'
@@ -7,13 +8,21 @@ import { toFetch } from './to-fetch.ts'
 
 const enc = new TextEncoder()
 
-/** A Request that counts how often `body` and `signal` are read. */
+/** A Request that counts how often `body` and `signal` are read, and `arrayBuffer()` called. */
 function spyRequest(
   url: string,
   init?: RequestInit,
-): { request: Request; reads: { body: number; signal: number } } {
-  const reads = { body: 0, signal: 0 }
+): { request: Request; reads: { body: number; signal: number; arrayBuffer: number } } {
+  const reads = { body: 0, signal: 0, arrayBuffer: 0 }
   class SpyRequest extends Request {}
+
+  const arrayBuffer = Request.prototype.arrayBuffer
+  Object.defineProperty(SpyRequest.prototype, 'arrayBuffer', {
+    value(this: Request): Promise<ArrayBuffer> {
+      reads.arrayBuffer++
+      return arrayBuffer.call(this)
+    },
+  })
   for (const key of ['body', 'signal'] as const) {
     const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)
     Object.defineProperty(SpyRequest.prototype, key, {
@@ -32,22 +41,83 @@ describe('FetchHandler: what it builds only on demand', () => {
       startResponse('200 OK', [['Content-Type', 'text/plain']])
       return [enc.encode('ok')]
     }
-    const { request, reads } = spyRequest('http://h/', { method: 'POST', body: 'payload' })
+    // As a server hands it over: the length in a header (a body without one is looked at, to
+    // tell the app it exists: see the next test).
+    const { request, reads } = spyRequest('http://h/', {
+      method: 'POST',
+      body: 'payload',
+      headers: { 'Content-Length': '7' },
+    })
     const response = await toFetch(app)(request)
     expect(await response.text()).toBe('ok')
-    expect(reads).toEqual({ body: 0, signal: 0 })
+    expect(reads).toEqual({ body: 0, signal: 0, arrayBuffer: 0 })
   })
 
-  it('reads request.body once the app reads wsgi.input', async () => {
+  it('says Transfer-Encoding: chunked for a body without a length, and nothing for none', async () => {
+    const seen: unknown[] = []
+    const app: WSGIApplication = (environ, startResponse) => {
+      seen.push([environ.CONTENT_LENGTH, environ['HTTP_TRANSFER_ENCODING']])
+      startResponse('200 OK', [['Content-Type', 'text/plain']])
+      return [enc.encode('ok')]
+    }
+    const handler = toFetch(app)
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(enc.encode('streamed'))
+        controller.close()
+      },
+    })
+    const requests = [
+      new Request('http://h/', { method: 'POST', body: stream, duplex: 'half' }),
+      new Request('http://h/', { method: 'POST', body: 'x', headers: { 'Content-Length': '1' } }),
+      new Request('http://h/', { method: 'POST' }),
+      new Request('http://h/'),
+    ]
+    for (const request of requests) await (await handler(request)).text()
+    expect(seen).toEqual([
+      [undefined, 'chunked'],
+      ['1', undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ])
+  })
+
+  it('gives a Node listener behind it a body without a length, whole', async () => {
+    const app = fromNodeListener(async (req, res) => {
+      let text = ''
+      for await (const chunk of req) text += String(chunk)
+      res.end(`read: ${text}`)
+    })
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(enc.encode('one, '))
+        controller.enqueue(enc.encode('two'))
+        controller.close()
+      },
+    })
+    const request = new Request('http://h/', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    })
+    expect(await (await toFetch(app)(request)).text()).toBe('read: one, two')
+  })
+
+  it('reads the request body once the app reads wsgi.input', async () => {
     const app: WSGIApplication = async (environ, startResponse) => {
       const body = await environ['wsgi.input'].read()
       startResponse('200 OK', [['Content-Type', 'text/plain']])
       return [body]
     }
-    const { request, reads } = spyRequest('http://h/', { method: 'POST', body: 'payload' })
+    const { request, reads } = spyRequest('http://h/', {
+      method: 'POST',
+      body: 'payload',
+      headers: { 'Content-Length': '7' },
+    })
     const response = await toFetch(app)(request)
     expect(await response.text()).toBe('payload')
-    expect(reads.body).toBe(1)
+    // A body of known length up to 64 KiB is read whole, with arrayBuffer().
+    expect(reads).toEqual({ body: 0, signal: 0, arrayBuffer: 1 })
   })
 
   it('follows request.signal once the app reads wsgits.signal', async () => {

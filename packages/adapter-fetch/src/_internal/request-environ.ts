@@ -62,8 +62,8 @@ export function splitPath(rawPath: string, search: string, scriptName: string): 
  * Add the CGI variables of a `Request` to `vars` (an environ being built).
  *
  * Header values stay as fetch holds them (ByteStrings, which are PEP 3333's latin-1 strings);
- * repeated headers arrive joined with `, ` by fetch already. Hop-by-hop headers are dropped, and
- * so are names with `_`: `X_Forwarded_For` would land on the same key as `X-Forwarded-For` and
+ * repeated headers arrive joined with `, ` by fetch already. Hop-by-hop headers are dropped
+ * (except `Transfer-Encoding` of a body without a length, see below), and so are names with `_`: `X_Forwarded_For` would land on the same key as `X-Forwarded-For` and
  * could spoof it (nginx and gunicorn drop them for that reason).
  *
  * @param url - `request.url` already parsed, when the caller has it
@@ -91,13 +91,30 @@ export function addRequestCgiVars(
   const connection = headers.get('connection')
   const listed = connectionListed(connection)
   let host = false
+  let length = false
+  let chunked: string | undefined
   for (const [name, value] of headers) {
+    if (name === 'transfer-encoding') chunked = value
     if (name.includes('_') || isHopByHopHeader(name, listed)) continue
     vars[environKey(name)] = value
     if (name === 'host') host = true
+    else if (name === 'content-length') length = true
   }
   // fetch runtimes keep the authority in the URL, not always in a Host header.
   if (!host) vars['HTTP_HOST'] = url.host
+  // A body without a length came chunked (HTTP/1.1 has no other way), and an HTTP/1.1 server's
+  // environ says so: without this key a reader that goes by the headers, as a Node listener
+  // behind fromNodeListener does, sees no body at all. The host de-chunked it already; the
+  // header is kept (or, where the runtime dropped it, restored) as wsgiref and gunicorn keep it.
+  if (!length && (chunked !== undefined || hasUnsizedBody(request))) {
+    vars['HTTP_TRANSFER_ENCODING'] = chunked ?? 'chunked'
+  }
+}
+
+// Read only without a Content-Length: on @hono/node-server, `body` builds the real Request.
+function hasUnsizedBody(request: Request): boolean {
+  const method = request.method
+  return method !== 'GET' && method !== 'HEAD' && request.body !== null
 }
 
 /** The CGI variables of a `Request` (see {@link addRequestCgiVars}). */
