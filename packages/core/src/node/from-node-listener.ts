@@ -178,10 +178,11 @@ async function runListener(
  * `end()`, or at `flushHeaders()`), calls `startResponse` with it, and returns a body that yields
  * each chunk as the listener writes it; or, when the listener had already ended a response with
  * a `Content-Length` that every byte written adds up to (and no request body byte is left
- * unread), the whole body as a one-item list, which a host sends with its head. Hop-by-hop headers are dropped; `Date` is kept. Trailers
- * from `res.addTrailers()` (which Node honours only on a chunked response: HTTP/1.1 or later, no
- * Content-Length) go to `environ['wsgits.add_trailers'](trailers)` after the last chunk when the
- * server provides that function, and are dropped otherwise.
+ * unread), the whole body as a one-item list, which a host sends with its head. Hop-by-hop
+ * headers are dropped; `Date` is kept. Trailers from `res.addTrailers()` (which Node honours only
+ * on a chunked response: HTTP/1.1 or later, no Content-Length) go to
+ * `environ['wsgits.add_trailers'](trailers)` after the last chunk when the server provides that
+ * function, and are dropped otherwise.
  *
  * Errors: a listener that throws (or rejects) before the head was written makes the gateway app
  * reject, so the server answers 500; after that, the body's iterator throws, so the server cuts

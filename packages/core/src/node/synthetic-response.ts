@@ -225,10 +225,9 @@ export class ListenerResponseBody
   /**
    * The whole body, when the listener has already ended a response whose head says
    * `Content-Length: length` (not 0; no chunking, so no trailers) and that many bytes are all it
-   * wrote;
-   * undefined otherwise, and the body streams as before. What Node still holds of the response
-   * is pulled first, as a consumer would pull it, so the response finishes here. Taking the
-   * body whole lets a host send it as its own one-chunk body (Koa's `Buffer` body, Fastify's
+   * wrote; undefined otherwise, and the body streams as before. What Node still holds of the
+   * response is pulled first, as a consumer would pull it, so the response finishes here. Taking
+   * the body whole lets a host send it as its own one-chunk body (Koa's `Buffer` body, Fastify's
    * `reply.send(buffer)`, `res.end(chunk)`) instead of piping a stream of one chunk. The bytes
    * are the same either way: the head carries the length in both.
    */
