@@ -253,14 +253,8 @@ export class ResponseCapture {
     const items = this.#queue.splice(0)
     this.#queued = 0
     this.#closed = true
-    const first = items[0]?.bytes ?? EMPTY
-    const whole =
-      items.length === 1
-        ? first
-        : Buffer.concat(
-            items.map((item) => item.bytes),
-            length,
-          )
+    const bytes = items.map((item) => item.bytes)
+    const whole = bytes.length === 1 ? (bytes[0] ?? EMPTY) : Buffer.concat(bytes, length)
     for (const item of items) item.callback?.()
     const callback = this.#endCallback
     this.#endCallback = undefined

@@ -63,8 +63,9 @@ export function splitPath(rawPath: string, search: string, scriptName: string): 
  *
  * Header values stay as fetch holds them (ByteStrings, which are PEP 3333's latin-1 strings);
  * repeated headers arrive joined with `, ` by fetch already. Hop-by-hop headers are dropped
- * (except `Transfer-Encoding` of a body without a length, see below), and so are names with `_`: `X_Forwarded_For` would land on the same key as `X-Forwarded-For` and
- * could spoof it (nginx and gunicorn drop them for that reason).
+ * (except `Transfer-Encoding` of a body without a length, see below), and so are names with
+ * `_`: `X_Forwarded_For` would land on the same key as `X-Forwarded-For` and could spoof it
+ * (nginx and gunicorn drop them for that reason).
  *
  * @param url - `request.url` already parsed, when the caller has it
  */

@@ -233,16 +233,7 @@ export class ListenerResponseBody
    */
   takeWhole(length: number): Uint8Array | undefined {
     if (length <= 0 || this.#decoder !== null || !this.#res.writableEnded) return undefined
-    while (this.#held !== null && this.#error === null) {
-      const held = this.#held
-      this.#held = null
-      try {
-        held()
-      } catch (error) {
-        // As in #settle: a listener's write callback threw; the exchange is broken.
-        this.#cut(toError(error))
-      }
-    }
+    while (this.#held !== null && this.#error === null) this.#releaseHeld(this.#held)
     const queue = this.#queue
     if (!this.#finished || this.#error !== null || this.#closed) return undefined
     let size = 0
@@ -389,13 +380,7 @@ export class ListenerResponseBody
       if (held !== null) {
         // Everything of the last write was pulled: let the socket take the next one. This may
         // write more, finish the response or emit 'drain' synchronously, so look again.
-        this.#held = null
-        try {
-          held()
-        } catch (error) {
-          // A listener's 'drain' or write callback threw: the exchange is broken.
-          this.#cut(toError(error))
-        }
+        this.#releaseHeld(held)
         continue
       }
       if (this.#finished || this.#closed) {
@@ -413,6 +398,18 @@ export class ListenerResponseBody
         waiter.resolve({ done: false, value: EMPTY })
       }
       return
+    }
+  }
+
+  // Call the held write callback: the socket takes its next write (or Node finishes the
+  // response), perhaps synchronously.
+  #releaseHeld(held: (error?: Error | null) => void): void {
+    this.#held = null
+    try {
+      held()
+    } catch (error) {
+      // A listener's 'drain' or write callback threw: the exchange is broken.
+      this.#cut(toError(error))
     }
   }
 
